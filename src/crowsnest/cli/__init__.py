@@ -1,0 +1,1 @@
+"""The ``crowsnest`` command line: parse arguments, call a service, format the result."""

@@ -1,0 +1,1 @@
+"""Indexes: data structures that answer "which stored hashes are near this one"."""

@@ -1,0 +1,1 @@
+"""Signal types: how content becomes a hash, and how two hashes are compared."""

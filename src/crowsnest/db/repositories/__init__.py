@@ -1,0 +1,1 @@
+"""Repositories: every database query of crowsnest lives in this package."""

@@ -1,0 +1,1 @@
+"""Destinations where reports and notices are delivered, each a plug-in."""

@@ -1,0 +1,1 @@
+"""Hash-list formats (readers and writers), each a plug-in in ``crowsnest.formats``."""

@@ -1,0 +1,1 @@
+"""Use cases shared by the web and CLI layers: banks, matching, reports, cases, routing."""

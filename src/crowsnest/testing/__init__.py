@@ -1,0 +1,1 @@
+"""Public test helpers: conformance suites for plug-ins and benign sample media."""

@@ -1,0 +1,1 @@
+"""FastAPI application: thin routers, pydantic schemas, templates and static files."""
