@@ -46,6 +46,26 @@ class Settings(BaseSettings):
         200 * 1024 * 1024, description="Largest media file accepted for hashing, in bytes."
     )
     pdq_threshold: int = Field(31, description="Default PDQ match threshold (Hamming distance).")
+    # --- hotline (issue 5) ---
+    smtp_host: str = Field("127.0.0.1", description="SMTP server used by the email destination.")
+    smtp_port: int = Field(25, description="Port of the SMTP server.")
+    smtp_starttls: bool = Field(
+        False, description="Require STARTTLS on the SMTP connection (refuse to send without it)."
+    )
+    smtp_ca_file: str | None = Field(
+        None, description="CA bundle to verify the SMTP server's certificate (system CAs if unset)."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login name, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password (use with STARTTLS).")
+    smtp_from: str = Field(
+        "crowsnest@localhost", description="Sender address of notices and forwards sent by e-mail."
+    )
+    smtp_timeout: float = Field(30.0, description="Seconds before an SMTP attempt is given up.")
+    hotline_peer_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Shared secrets for hotline-to-hotline forwards, by key id (JSON object). "
+        "Used to sign forwards to peers and to verify forwards from them.",
+    )
 
     @classmethod
     def settings_customise_sources(
