@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="Shared secrets for hotline-to-hotline forwards, by key id (JSON object). "
         "Used to sign forwards to peers and to verify forwards from them.",
     )
+    cybertipline_url: str = Field(
+        "https://exttest.cybertip.org/ispws",
+        description="Base URL of NCMEC's CyberTipline reporting API (NCMEC's test environment by "
+        "default; https://report.cybertip.org/ispws in production).",
+    )
+    cybertipline_username: str | None = Field(None, description="CyberTipline API user name.")
+    cybertipline_password: str | None = Field(None, description="CyberTipline API password.")
 
     @classmethod
     def settings_customise_sources(
