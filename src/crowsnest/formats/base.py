@@ -77,12 +77,17 @@ class HashRecord:
     added_at: datetime | None = None
 
     def __post_init__(self) -> None:
+        # readers build millions of these: keep the common all-ASCII, no-metadata case cheap
         for field in ("signal_type", "value"):
             text = getattr(self, field)
-            if not isinstance(text, str) or not text:
+            if type(text) is not str or not text:
                 raise InvalidInput(f"{field} must be a non-empty string")
-            _check_text(field, text)
-        object.__setattr__(self, "labels", _canonical_labels(self.labels))
+            if not text.isascii() or "\x00" in text:
+                _check_text(field, text)
+        if self.labels:
+            object.__setattr__(self, "labels", _canonical_labels(self.labels))
+        elif type(self.labels) is not tuple:
+            object.__setattr__(self, "labels", ())
         for field in ("source", "external_id", "note"):
             text = getattr(self, field)
             if text is None:

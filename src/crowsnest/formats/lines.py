@@ -118,10 +118,12 @@ class RecordBuilder:
 
     def resolve(self, name: str) -> tuple[str, Any]:
         """Registered ``(name, signal type)`` for ``name``; raises ``UnknownSignalType``."""
-        key = name.strip().lower()
-        if key not in self._types:
-            self._types[key] = self._lookup(key)
-        return self._types[key]
+        found = self._types.get(name)
+        if found is None:
+            key = name.strip().lower()
+            found = self._types.get(key) or self._lookup(key)
+            self._types[key] = self._types[name] = found
+        return found
 
     def _lookup(self, key: str) -> tuple[str, Any]:
         try:
@@ -153,9 +155,10 @@ class RecordBuilder:
                 signal_type = self.default
             name, kind = self.resolve(signal_type)
             canonical = kind.validate(value.strip())
-            when = parse_datetime(added_at) if isinstance(added_at, str) and added_at else added_at
-            record = HashRecord(name, canonical, tuple(labels), source, external_id, note,
-                                when or None)
+            if isinstance(added_at, str):
+                added_at = parse_datetime(added_at) if added_at else None
+            record = HashRecord(name, canonical, labels if type(labels) is tuple else tuple(labels),
+                                source, external_id, note, added_at)
         except InvalidInput as exc:
             return line_error(number, exc.message, exc.code)
         return ParsedRow(number, record=record)
