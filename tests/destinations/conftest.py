@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crowsnest.core.signing import ForwardVerifier
+from crowsnest.core.forward_signing import ForwardVerifier
 from crowsnest.testing.servers import (
     ForwardReceiver,
     SmtpInbox,

@@ -43,7 +43,7 @@ def test_wrong_secret_is_refused_by_the_peer_and_not_retried(forward_receiver: F
     result = CrowsnestDestination({"nl-to-de": "a-different-secret-000000"}).deliver(
         forward(forward_receiver.url))
     assert (result.ok, result.retryable) == (False, False)
-    assert result.response["error"] == "invalid_signature"
+    assert result.response["error"] == "invalid_forward"
     assert forward_receiver.accepted == {}
 
 
@@ -51,7 +51,7 @@ def test_unsigned_and_replayed_requests_are_refused(forward_receiver: ForwardRec
     body = forward_body(forward(forward_receiver.url))
     unsigned = httpx.post(forward_receiver.url, content=body)
     assert unsigned.status_code == 401
-    from crowsnest.core.signing import sign
+    from crowsnest.core.forward_signing import sign
 
     headers = sign(body, key_id="nl-to-de", secret=PEER_SECRET.encode())
     assert httpx.post(forward_receiver.url, content=body, headers=headers).status_code == 201

@@ -143,7 +143,7 @@ class RateLimited(CrowsnestError):
         self.retry_after = retry_after
 
 
-class InvalidSignature(Unauthorized):
+class InvalidForward(Unauthorized):
     """A signed message (hotline forward) is unsigned, wrongly signed, stale or replayed."""
 
-    code = "invalid_signature"
+    code = "invalid_forward"

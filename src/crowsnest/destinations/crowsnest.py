@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from crowsnest.core.errors import InvalidInput
-from crowsnest.core.signing import sign
+from crowsnest.core.forward_signing import sign
 from crowsnest.destinations.base import Delivery, DeliveryResult, Destination
 
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)

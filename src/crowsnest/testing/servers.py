@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from crowsnest.core.errors import InvalidSignature
-from crowsnest.core.signing import ForwardVerifier
+from crowsnest.core.errors import InvalidForward
+from crowsnest.core.forward_signing import ForwardVerifier
 
 
 def free_port() -> int:
@@ -133,7 +133,7 @@ def _receiver_handler(state: ForwardReceiver) -> type[BaseHTTPRequestHandler]:
                 return self._answer(503, {"error": "unavailable"})
             try:
                 state.verifier.verify(dict(self.headers), body)
-            except InvalidSignature as error:
+            except InvalidForward as error:
                 return self._answer(401, {"error": error.code, "detail": error.message})
             document = json.loads(body)
             if document["key"] in state.accepted:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crowsnest.core.errors import InvalidInput, InvalidSignature
-from crowsnest.core.signing import NONCE, SIGNATURE, TIMESTAMP, ForwardVerifier, sign
+from crowsnest.core.errors import InvalidInput, InvalidForward
+from crowsnest.core.forward_signing import NONCE, SIGNATURE, TIMESTAMP, ForwardVerifier, sign
 
 SECRET = b"s" * 32
 BODY = b'{"key":"case-1","url":"https://example.com/"}'
@@ -27,7 +27,7 @@ def test_valid_forward_passes_once() -> None:
     check = verifier(clock)
     headers = sign(BODY, key_id="peer-a", secret=SECRET, now=clock.now)
     assert check.verify(headers, BODY) == "peer-a"
-    with pytest.raises(InvalidSignature, match="replayed"):
+    with pytest.raises(InvalidForward, match="replayed"):
         check.verify(headers, BODY)
     # header names are case-insensitive, as in HTTP
     again = sign(BODY, key_id="peer-a", secret=SECRET, now=clock.now)
@@ -54,7 +54,7 @@ def test_tampered_forwards_are_refused(tamper: str) -> None:
         headers = sign(BODY, key_id="peer-b", secret=SECRET, now=clock.now)
     elif tamper == "secret":
         headers = sign(BODY, key_id="peer-a", secret=b"x" * 32, now=clock.now)
-    with pytest.raises(InvalidSignature) as caught:
+    with pytest.raises(InvalidForward) as caught:
         verifier(clock).verify(headers, body)
     assert caught.value.http_status == 401
 
@@ -65,7 +65,7 @@ def test_stale_and_future_forwards_are_refused() -> None:
     old = sign(BODY, key_id="peer-a", secret=SECRET, now=clock.now - 301)
     future = sign(BODY, key_id="peer-a", secret=SECRET, now=clock.now + 301)
     for headers in (old, future):
-        with pytest.raises(InvalidSignature, match="stale"):
+        with pytest.raises(InvalidForward, match="stale"):
             check.verify(headers, BODY)
 
 

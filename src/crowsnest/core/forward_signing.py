@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from crowsnest.core.errors import InvalidInput, InvalidSignature
+from crowsnest.core.errors import InvalidInput, InvalidForward
 
 KEY_ID = "X-Crowsnest-Key-Id"
 TIMESTAMP = "X-Crowsnest-Timestamp"
@@ -76,7 +76,7 @@ class MemoryNonceStore:
 
 
 class ForwardVerifier:
-    """Checks signed forwards from known peers; raises :class:`InvalidSignature`."""
+    """Checks signed forwards from known peers; raises :class:`InvalidForward`."""
 
     def __init__(self, secrets_by_key: Mapping[str, bytes], nonces: NonceStore | None = None,
                  max_skew: int = DEFAULT_MAX_SKEW, clock: Callable[[], float] = time.time) -> None:
@@ -91,20 +91,20 @@ class ForwardVerifier:
         key_id, timestamp, nonce, signature = (lowered.get(h.lower()) for h in
                                                (KEY_ID, TIMESTAMP, NONCE, SIGNATURE))
         if not (key_id and timestamp and nonce and signature):
-            raise InvalidSignature("the forward is not signed (signature headers are missing)")
+            raise InvalidForward("the forward is not signed (signature headers are missing)")
         secret = self._secrets.get(key_id)
         if secret is None:
-            raise InvalidSignature(f"unknown signing key {key_id[:64]!r}")
+            raise InvalidForward(f"unknown signing key {key_id[:64]!r}")
         if not signature.startswith("v1=") or not hmac.compare_digest(
                 signature[3:], _mac(secret, timestamp, nonce, body)):
-            raise InvalidSignature("the signature does not match the body")
+            raise InvalidForward("the signature does not match the body")
         try:
             sent = int(timestamp)
         except ValueError:
-            raise InvalidSignature("the signature timestamp is not a number") from None
+            raise InvalidForward("the signature timestamp is not a number") from None
         now = self._clock()
         if abs(now - sent) > self.max_skew:
-            raise InvalidSignature(f"the forward is stale or from the future (skew > {self.max_skew} s)")
+            raise InvalidForward(f"the forward is stale or from the future (skew > {self.max_skew} s)")
         if len(nonce) < 16 or not self._nonces.add(key_id, nonce, sent + 2 * self.max_skew):
-            raise InvalidSignature("the forward was replayed (nonce already used)")
+            raise InvalidForward("the forward was replayed (nonce already used)")
         return key_id
