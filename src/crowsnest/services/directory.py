@@ -206,6 +206,9 @@ def check_phone(number: str, region: str, kind: str) -> list[tuple[str, str]]:
         parsed = phonenumbers.parse(number, region_arg)
     except phonenumbers.NumberParseException as exc:
         return [("error", f"{number!r}: cannot be parsed ({exc})")]
+    if kind == "emergency" and region_arg is not None:
+        # an emergency entry must hold an emergency number, not any valid line
+        return _check_short(number, parsed, region_arg, kind)
     if phonenumbers.is_valid_number(parsed) and (
         region_arg is None or number.startswith("+")
         or phonenumbers.is_valid_number_for_region(parsed, region_arg)
