@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +32,7 @@ def validate_cmd(
     report = service.validate(path)
     for finding in report.findings:
         if json_out:
-            emit_json({"finding": {**finding.__dict__}})
+            emit_json({"finding": asdict(finding)})
         else:
             typer.echo(f"{finding.level}: {finding.file}: {finding.where}: "
                        f"[{finding.rule}] {finding.message}")
