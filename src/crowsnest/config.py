@@ -73,6 +73,34 @@ class Settings(BaseSettings):
     )
     cybertipline_username: str | None = Field(None, description="CyberTipline API user name.")
     cybertipline_password: str | None = Field(None, description="CyberTipline API password.")
+    hotline_own_country: str = Field(
+        "NL", description="ISO 3166-1 alpha-2 country of this hotline (drives routing rules)."
+    )
+    hotline_name: str = Field("crowsnest hotline", description="Sender name on notices and forwards.")
+    hotline_email: str = Field(
+        "hotline@localhost", description="Reply address printed on notices and forwards."
+    )
+    hotline_reference_prefix: str = Field(
+        "CN", description="Prefix of case references on notices (e.g. CN-123)."
+    )
+    hotline_contacts: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="Where routed cases go, overriding the help directory, keyed 'hotline:DE', "
+        "'police:NL' or 'provider:AS64500': {\"name\", \"destination\": \"crowsnest\"|\"email\"|..., "
+        "\"target\": {...}, \"language\"}. Contacts without one are sent by hand.",
+    )
+    hotline_contact_retention_days: int = Field(
+        90, description="Days a reporter's contact e-mail is kept before it is deleted."
+    )
+    hotline_intake_burst: int = Field(
+        20, description="Reports one client may send at once before the rate limit applies."
+    )
+    hotline_intake_per_minute: float = Field(
+        6.0, description="Reports per minute one client may send after the burst."
+    )
+    hotline_resolve_hosts: bool = Field(
+        False, description="Resolve reported host names through DNS when tracing (logged)."
+    )
 
     @classmethod
     def settings_customise_sources(
