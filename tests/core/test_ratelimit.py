@@ -53,8 +53,10 @@ def test_ipv6_clients_are_keyed_by_their_64_prefix() -> None:
     keyer = ClientKeyer()
     assert keyer.key("2001:db8:1:2::1") == keyer.key("2001:db8:1:2::ffff")
     assert keyer.key("2001:db8:1:3::1") != keyer.key("2001:db8:1:2::1")
-    with pytest.raises(InvalidInput):
-        client_network("not-an-ip")
+    assert client_network("testclient") == "name:testclient"  # not an IP: keyed on the text
+    for missing in ("", "  ", None):
+        with pytest.raises(InvalidInput):
+            client_network(missing)  # type: ignore[arg-type]
 
 
 def test_keys_change_when_the_secret_rotates() -> None:

@@ -66,11 +66,17 @@ class DerivedSecrets:
 
 
 def client_network(address: str) -> str:
-    """The part of an address that identifies a client: IPv4 address or IPv6 /64."""
+    """The part of an address that identifies a client: IPv4 address or IPv6 /64.
+
+    A client that is not an IP address (a Unix socket peer, a test client's name) is
+    keyed on its text; it is hashed like an address and never stored.
+    """
+    if not isinstance(address, str) or not address.strip():
+        raise InvalidInput("a client address is needed for rate limiting")
     try:
         ip = ipaddress.ip_address(address.strip().strip("[]"))
-    except (ValueError, AttributeError):
-        raise InvalidInput(f"not an IP address: {str(address)[:64]!r}") from None
+    except ValueError:
+        return "name:" + address.strip()[:200]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)

@@ -23,6 +23,7 @@ from crowsnest.core.notices import render
 from crowsnest.core.routing import Contact, Route, RoutingInput, RoutingPolicy
 from crowsnest.db.models_hotline import HotlineCase, HotlineMessage
 from crowsnest.db.repositories import hotline_cases as repo
+from crowsnest.db.repositories import outbox as outbox_repo
 from crowsnest.services import hotline_audit as audit
 from crowsnest.services import outbox
 from crowsnest.services.hotline_analysts import Actor, require
@@ -155,3 +156,19 @@ def _case_payload(session: Session, case: HotlineCase, s: Settings) -> dict[str,
             "ip": case.ip, "reported_at": case.first_reported_at.isoformat(),
             "items": [{"content_type": i.content_type, "classification": f"{i.scheme}:{i.value}",
                        "hashes": dict(i.hashes or {})} for i in repo.items(session, case.id)]}
+
+
+def messages_with_delivery(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """A case's messages with their outbox delivery state (``manual`` ones have none)."""
+    out = []
+    for message in repo.messages(session, case_id):
+        stored = outbox_repo.get_by_key(session, message.outbox_key) if message.outbox_key else None
+        delivery = outbox.info(stored).to_dict() if stored is not None else None
+        if delivery is not None:
+            delivery.pop("payload", None)
+        out.append({"id": message.id, "role": message.role, "kind": message.kind,
+                    "destination": message.destination, "contact": message.contact_name,
+                    "language": message.language, "reason": message.reason,
+                    "created_at": message.created_at.isoformat(),
+                    "delivery": delivery or {"status": "send by hand"}})
+    return out
