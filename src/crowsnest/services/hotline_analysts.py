@@ -32,6 +32,7 @@ from crowsnest.core.errors import Conflict, Forbidden, InvalidInput, NotFound, U
 from crowsnest.db.models import utcnow
 from crowsnest.db.models_hotline import ROLES, HotlineAnalyst, HotlineSession
 from crowsnest.db.repositories import hotline_people as repo
+from crowsnest.services.hotline_tx import writes
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
 SESSION_TTL = timedelta(hours=8)
@@ -74,6 +75,7 @@ def analyst_info(row: HotlineAnalyst) -> dict[str, Any]:
             "locked_until": row.locked_until.isoformat() if row.locked_until else None}
 
 
+@writes
 def create_analyst(session: Session, username: str, password: str, *, role: str = "analyst",
                    display_name: str = "", with_totp: bool = False) -> dict[str, Any]:
     """Create an account; the TOTP secret and URI are in the answer once, if asked for."""
@@ -94,6 +96,7 @@ def create_analyst(session: Session, username: str, password: str, *, role: str 
     return out
 
 
+@writes
 def authenticate(session: Session, username: str, password: str, totp_code: str | None = None,
                  *, now: datetime | None = None, issue_token: bool = False) -> LoginResult:
     """Check credentials and update the lock-out state (flush only; commit even on refusal)."""

@@ -26,6 +26,7 @@ from crowsnest.db.repositories import hotline_cases as repo
 from crowsnest.db.repositories import hotline_people as people
 from crowsnest.services import hotline_audit as audit
 from crowsnest.services.hotline_analysts import Actor, require
+from crowsnest.services.hotline_tx import writes
 
 CONTENT_TYPES = ("image", "video", "mixed", "text", "other")
 AGE_GROUPS = ("infant_toddler", "prepubescent", "pubescent", "unknown")
@@ -79,6 +80,7 @@ def queue(session: Session, actor: Actor, *, statuses: Sequence[str] = (),
     return ranked[:max(1, min(limit, 500))]
 
 
+@writes
 def view(session: Session, case_id: int, actor: Actor) -> dict[str, Any]:
     """The full case (items, messages, trace, timeline); the view itself is audited."""
     require(actor, "analyst")
@@ -107,6 +109,7 @@ def _message(message: Any) -> dict[str, Any]:
             "reason": message.reason, "created_at": message.created_at.isoformat()}
 
 
+@writes
 def change_status(session: Session, case_id: int, actor: Actor, status: str,
                   outcome: str | None = None, note: str | None = None) -> dict[str, Any]:
     """Move a case through the workflow (see ``core.workflow``); reopening needs a supervisor."""
@@ -131,6 +134,7 @@ def _is_final(session: Session, case_id: int) -> bool:
     return require_case(session, case_id).status in ("closed", "removed")
 
 
+@writes
 def assign(session: Session, case_id: int, actor: Actor, username: str | None) -> dict[str, Any]:
     """Assign a case; analysts may take a case for themselves, supervisors assign anyone."""
     case = require_case(session, case_id, for_update=True)
@@ -149,6 +153,7 @@ def assign(session: Session, case_id: int, actor: Actor, username: str | None) -
     return summary(case)
 
 
+@writes
 def classify(session: Session, case_id: int, actor: Actor, *, scheme_name: str, value: str,
              content_type: str | None = None, age_group: str | None = None) -> dict[str, Any]:
     """Record the case-level classification under one scheme (and content type, age group)."""
@@ -176,6 +181,7 @@ def is_actionable(case: HotlineCase) -> bool:
                for name, value in (case.classification or {}).items())
 
 
+@writes
 def trace_case(session: Session, case_id: int, actor: Actor, *, resolve: bool = False,
                tracer: Callable[..., TraceResult] = trace, **trace_options: Any) -> dict[str, Any]:
     """Trace the case's host (resolution only if asked) and store the result."""
@@ -190,6 +196,7 @@ def trace_case(session: Session, case_id: int, actor: Actor, *, resolve: bool = 
     return summary(case)
 
 
+@writes
 def override_trace(session: Session, case_id: int, actor: Actor, *,
                    hosting_provider: str | None = None, **fields: Any) -> dict[str, Any]:
     """An analyst sets IP, country, ASN or network owner (and provider) by hand."""
@@ -215,6 +222,7 @@ def _apply_trace(case: HotlineCase, result: TraceResult) -> None:
         case.hosting_provider = result.network_owner[:200]
 
 
+@writes
 def schedule_removal_check(session: Session, case_id: int, actor: Actor, after: timedelta
                            ) -> dict[str, Any]:
     require(actor, "analyst")
@@ -226,6 +234,7 @@ def schedule_removal_check(session: Session, case_id: int, actor: Actor, after: 
     return summary(case)
 
 
+@writes
 def record_removal(session: Session, case_id: int, actor: Actor, *,
                    removed_at: datetime | None = None, note: str | None = None) -> dict[str, Any]:
     """The content is gone: the case moves to ``removed``; time to removal is computed."""

@@ -24,6 +24,7 @@ from crowsnest.db.models_hotline import HotlineInbound, url_digest
 from crowsnest.db.repositories import hotline_cases as repo
 from crowsnest.db.repositories import hotline_reports as reports
 from crowsnest.services import hotline_audit as audit
+from crowsnest.services.hotline_tx import writes
 
 MAX_BODY = 256 * 1024
 
@@ -40,6 +41,7 @@ class DatabaseNonces:
                               datetime.fromtimestamp(expires_at, now.tzinfo), now)
 
 
+@writes
 def receive_forward(session: Session, headers: Mapping[str, str], body: bytes,
                     keys: Mapping[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Verify and store a forward; returns (HTTP status, answer). Raises InvalidForward."""

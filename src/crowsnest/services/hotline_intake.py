@@ -23,6 +23,7 @@ from crowsnest.core.workflow import public_status
 from crowsnest.db.models import utcnow
 from crowsnest.db.models_hotline import HotlineReport, url_digest
 from crowsnest.db.repositories import hotline_reports as repo
+from crowsnest.services.hotline_tx import writes
 
 _ORDER = {"received": 0, "assessed": 1, "closed": 2}
 
@@ -42,6 +43,7 @@ class IntakeResult:
                 "received_at": self.received_at.isoformat() if self.received_at else None}
 
 
+@writes
 def submit(session: Session, data: dict[str, Any], *, client_address: str | None = None,
            limiter: RateLimiter | None = None, source: str = "public",
            now: datetime | None = None) -> IntakeResult:

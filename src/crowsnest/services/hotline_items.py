@@ -21,11 +21,13 @@ from crowsnest.services import hotline_audit as audit
 from crowsnest.services.hotline_analysts import Actor, require
 from crowsnest.services.hotline_cases import require_case
 from crowsnest.services.matching import Matcher
+from crowsnest.services.hotline_tx import writes
 
 ITEM_TYPES = ("image", "video")
 MAX_HASHES = 8
 
 
+@writes
 def add_item(session: Session, case_id: int, actor: Actor, *, content_type: str,
              scheme_name: str, value: str, hashes: dict[str, str] | None = None,
              bank: str | None = None, note: str | None = None,

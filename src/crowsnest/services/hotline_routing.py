@@ -28,6 +28,7 @@ from crowsnest.services import hotline_audit as audit
 from crowsnest.services import outbox
 from crowsnest.services.hotline_analysts import Actor, require
 from crowsnest.services.hotline_cases import change_status, is_actionable, require_case, summary
+from crowsnest.services.hotline_tx import writes
 
 # Language a notice to a country is written in (English elsewhere).
 COUNTRY_LANGUAGE = {"FR": "fr", "BE": "fr", "LU": "fr", "ES": "es", "MX": "es", "AR": "es",
@@ -83,6 +84,7 @@ def _provider(case: HotlineCase, given: Mapping[str, Any] | None, settings: Sett
     return None
 
 
+@writes
 def route_case(session: Session, case_id: int, actor: Actor, *,
                provider: Mapping[str, Any] | None = None,
                settings: Settings | None = None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,3 +84,15 @@ def delete_session(session: Session, token_hash: str) -> None:
     if record is not None:
         session.delete(record)
         session.flush()
+
+
+def claim_write(session: Session) -> None:
+    """On SQLite, take the write lock now, at the start of a read-then-write transaction.
+
+    A deferred SQLite transaction that reads first and writes later fails at once with
+    "database is locked" if another writer committed in between; a write statement as the
+    first statement waits for the lock instead (busy timeout). The statement changes
+    nothing. Other databases lock rows as they go and need no such step.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE hotline_nonces SET key_id = key_id WHERE 1 = 0"))
