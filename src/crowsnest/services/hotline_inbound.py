@@ -81,11 +81,12 @@ def _parse(body: bytes) -> dict[str, Any]:
 def _open_case(session: Session, document: dict[str, Any], key_id: str) -> int:
     url = normalize_url(document["case"]["url"])
     now = utcnow()
-    case = reports.get_or_create_case(session, url_digest(case_key(url)), {
-        "url": url, "host": host_of(url)[:253], "status": "new", "report_count": 0,
+    case, created = reports.get_or_create_case(session, url_digest(case_key(url)), {
+        "url": url, "host": host_of(url)[:253], "status": "new", "report_count": 1,
         "hash_match_count": 0, "classification": {}, "trace": {}, "source": f"forward:{key_id}",
         "first_reported_at": now, "last_reported_at": now, "updated_at": now})
-    reports.count_report(session, case.id, now)
+    if not created:
+        reports.count_report(session, case.id, now)
     session.flush()
     return case.id
 

@@ -64,12 +64,13 @@ def _store(session: Session, submission: Submission, source: str, now: datetime)
         reporter_language=submission.reporter_language, contact_email=submission.contact_email))
     case_ids = []
     for url in submission.urls:
-        case = repo.get_or_create_case(session, url_digest(url.key), {
+        case, created = repo.get_or_create_case(session, url_digest(url.key), {
             "url": url.normalized, "host": host_of(url.normalized)[:253], "status": "new",
-            "report_count": 0, "hash_match_count": 0, "classification": {}, "trace": {},
+            "report_count": 1, "hash_match_count": 0, "classification": {}, "trace": {},
             "source": source, "first_reported_at": now, "last_reported_at": now,
             "updated_at": now})
-        repo.count_report(session, case.id, now)
+        if not created:
+            repo.count_report(session, case.id, now)
         repo.link_url(session, report.id, case.id, url.raw[:8192])
         case_ids.append(case.id)
     session.flush()

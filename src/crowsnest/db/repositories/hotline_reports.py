@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,34 +27,34 @@ def case_by_digest(session: Session, digest: str) -> HotlineCase | None:
     return session.scalars(select(HotlineCase).where(HotlineCase.url_digest == digest)).one_or_none()
 
 
-def get_or_create_case(session: Session, digest: str, fields: dict[str, object]) -> HotlineCase:
-    """The case with ``digest``, created from ``fields`` if there is none.
+def get_or_create_case(session: Session, digest: str, fields: dict[str, object]
+                       ) -> tuple[HotlineCase, bool]:
+    """The case with ``digest`` and whether it was created now (from ``fields``).
 
     A concurrent request may create the same case between our look-up and our insert; the
     unique constraint then fails inside a savepoint and we read the winner's row.
     """
     existing = case_by_digest(session, digest)
     if existing is not None:
-        return existing
+        return existing, False
     try:
         with session.begin_nested():
             case = HotlineCase(url_digest=digest, **fields)
             session.add(case)
             session.flush()
-            return case
+            return case, True
     except IntegrityError:
         found = case_by_digest(session, digest)
         assert found is not None
-        return found
+        return found, False
 
 
 def count_report(session: Session, case_id: int, at: datetime) -> None:
-    """One more report for a case; done in SQL so concurrent reports all count."""
-    session.execute(update(HotlineCase).where(HotlineCase.id == case_id).values(
-        report_count=HotlineCase.report_count + 1,
-        last_reported_at=func.max(HotlineCase.last_reported_at, at)
-        if session.get_bind().dialect.name == "sqlite"
-        else func.greatest(HotlineCase.last_reported_at, at)))
+    """One more report for an existing case; done in SQL so concurrent reports all count."""
+    session.execute(
+        update(HotlineCase).where(HotlineCase.id == case_id)
+        .values(report_count=HotlineCase.report_count + 1, last_reported_at=at)
+        .execution_options(synchronize_session=False))
 
 
 def link_url(session: Session, report_id: int, case_id: int, raw_url: str) -> None:

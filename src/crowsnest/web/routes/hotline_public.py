@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from crowsnest.core.errors import InvalidInput, UnsupportedMedia
@@ -55,9 +56,14 @@ async def report(request: Request) -> JSONResponse:
     if not isinstance(data, dict):
         raise InvalidInput("a report must be a JSON object")
     client = request.client.host if request.client else None
-    with transaction(request) as session:
-        result = intake.submit(session, data, client_address=client, limiter=limiter(request))
-    return JSONResponse(result.to_public(), status_code=201)
+    rate = limiter(request)
+
+    def store() -> dict[str, Any]:
+        with transaction(request) as session:
+            return intake.submit(session, data, client_address=client, limiter=rate).to_public()
+
+    # the database work blocks: keep it off the event loop
+    return JSONResponse(await run_in_threadpool(store), status_code=201)
 
 
 @router.get("/receipts/{code}", summary="Status of a report: received, assessed or closed")
@@ -71,7 +77,11 @@ def receipt(request: Request, code: str) -> dict[str, Any]:
                         201: {"description": "Accepted"}})
 async def forward(request: Request) -> JSONResponse:
     body = await request.body()
-    with transaction(request) as session:
-        status, answer = inbound.receive_forward(
-            session, dict(request.headers), body, runtime(request).settings.hotline_peer_keys)
+    headers, keys = dict(request.headers), runtime(request).settings.hotline_peer_keys
+
+    def store() -> tuple[int, dict[str, Any]]:
+        with transaction(request) as session:
+            return inbound.receive_forward(session, headers, body, keys)
+
+    status, answer = await run_in_threadpool(store)
     return JSONResponse(answer, status_code=status)
