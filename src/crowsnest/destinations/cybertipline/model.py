@@ -121,3 +121,22 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def from_match(*, reporter: ReportingPerson, incident_at: datetime, file_name: str,
+               hashes: dict[str, str], labels: list[str] | tuple[str, ...] = (),
+               url: str | None = None, reported_user: ReportedUser | None = None,
+               company: str | None = None, bank: str | None = None,
+               content: bytes | None = None) -> CyberTipReport:
+    """A report for one hash match on a platform: the matched file's hashes and its
+    industry classification (from an ``industry:`` label of the bank entry), the uploader,
+    and where it was seen. Media bytes only if the caller passes them explicitly."""
+    classification = next((label.split(":", 1)[1] for label in labels
+                           if label.startswith("industry:")), None)
+    info = f"Matched a hash list entry{f' in bank {bank!r}' if bank else ''}."
+    item = ReportedFile(file_name=file_name, hashes=dict(hashes),
+                        industry_classification=classification, location_url=url,
+                        content=content)
+    return CyberTipReport(incident_at=incident_at, reporter=reporter,
+                          urls=(url,) if url else (), company=company,
+                          reported_user=reported_user, files=(item,), additional_info=info)
