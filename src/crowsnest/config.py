@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     hotline_resolve_hosts: bool = Field(
         False, description="Resolve reported host names through DNS when tracing (logged)."
     )
+    hotline_asn_table: str | None = Field(
+        None, description="Path of an ip2asn-layout TSV (range start, end, AS number, country, "
+        "owner) used to name a host's network owner when tracing; none by default."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -114,6 +114,14 @@ def test_analyst_flow_and_roles(client: TestClient) -> None:
     assert client.get("/v1/hotline/audit/verify", headers=ana).status_code == 403
     sue = login(client, "sue")
     assert client.get("/v1/hotline/audit/verify", headers=sue).json()["ok"] is True
+    assert client.post(f"/v1/hotline/cases/{case_id}/removal-check", json={"hours": 0},
+                       headers=ana).status_code == 200
+    assert [c["id"] for c in client.get("/v1/hotline/removal-checks", headers=ana).json()] == [case_id]
+    reporter = {"first_name": "Sue", "last_name": "S", "email": "sue@hotline.example"}
+    assert client.post(f"/v1/hotline/cases/{case_id}/cybertip", json=reporter,
+                       headers=ana).status_code == 403
+    filed = client.post(f"/v1/hotline/cases/{case_id}/cybertip", json=reporter, headers=sue)
+    assert filed.status_code == 201 and filed.json()["report"]["urls"] == ["https://files.example/v/1"]
     removed = client.post(f"/v1/hotline/cases/{case_id}/removal", json={}, headers=ana).json()
     assert removed["status"] == "removed" and removed["hours_to_removal"] >= 0
     assert client.get("/v1/hotline/stats", headers=ana).json()["by_status"] == {"removed": 1}

@@ -8,6 +8,7 @@ and decision lands in the hash-chained audit log.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Security
@@ -15,9 +16,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from crowsnest.core.classification import schemes
 from crowsnest.core.errors import Unauthorized
+from crowsnest.core.tracing import AsnTable
+from crowsnest.destinations.cybertipline.model import ReportingPerson
 from crowsnest.services import hotline_analysts as analysts
 from crowsnest.services import hotline_audit as audit
 from crowsnest.services import hotline_cases as cases
+from crowsnest.services import hotline_cybertip as cybertip_service
 from crowsnest.services import hotline_items as items
 from crowsnest.services import hotline_routing as routing
 from crowsnest.services import hotline_stats as stats
@@ -27,6 +31,12 @@ from crowsnest.web.routes import hotline_schemas as s
 
 router = APIRouter(prefix="/v1/hotline", tags=["hotline: analysts"])
 bearer = HTTPBearer(auto_error=False, description="Token from POST /v1/hotline/login")
+
+
+@lru_cache(maxsize=2)
+def asn_table(path: str) -> AsnTable:
+    """The configured ASN table, loaded once per worker."""
+    return AsnTable.from_tsv(path)
 
 
 def current_analyst(request: Request,
@@ -113,9 +123,11 @@ def add_item(request: Request, case_id: int, body: s.ItemIn,
 @router.post("/cases/{case_id}/trace", summary="Trace the host: IP, country, network owner")
 def trace(request: Request, case_id: int, body: s.TraceIn,
           actor: Actor = Depends(current_analyst)) -> dict[str, Any]:
-    resolve = body.resolve and runtime(request).settings.hotline_resolve_hosts
+    settings = runtime(request).settings
+    resolve = body.resolve and settings.hotline_resolve_hosts
+    table = asn_table(settings.hotline_asn_table) if settings.hotline_asn_table else None
     with transaction(request) as session:
-        return cases.trace_case(session, case_id, actor, resolve=resolve)
+        return cases.trace_case(session, case_id, actor, resolve=resolve, asn_table=table)
 
 
 @router.patch("/cases/{case_id}/trace", summary="Set tracing results by hand")
@@ -158,6 +170,23 @@ def removal_check(request: Request, case_id: int, body: s.RemovalCheckIn,
                   actor: Actor = Depends(current_analyst)) -> dict[str, Any]:
     with transaction(request) as session:
         return cases.schedule_removal_check(session, case_id, actor, timedelta(hours=body.hours))
+
+
+@router.post("/cases/{case_id}/cybertip", status_code=201,
+             summary="Report the case to NCMEC's CyberTipline (supervisors; once per case)")
+def cybertip(request: Request, case_id: int, body: s.CyberTipIn,
+             actor: Actor = Depends(current_analyst)) -> dict[str, Any]:
+    reporter = ReportingPerson(body.first_name, body.last_name, body.email, body.phone)
+    with transaction(request) as session:
+        return cybertip_service.file_case(session, case_id, actor, reporter,
+                                          settings=runtime(request).settings)
+
+
+@router.get("/removal-checks", summary="Cases whose scheduled removal check is due")
+def removal_checks(request: Request, actor: Actor = Depends(current_analyst)) -> list[dict[str, Any]]:
+    analysts.require(actor, "analyst")
+    with transaction(request) as session:
+        return cases.removal_checks_due(session)
 
 
 @router.get("/stats", summary="Counts, median and p90 times to assessment and removal")

@@ -92,3 +92,13 @@ class RemovalIn(BaseModel):
 class RemovalCheckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     hours: float = Field(48, ge=0, le=24 * 365)
+
+
+class CyberTipIn(BaseModel):
+    """Who files the report (the reporting person NCMEC will contact)."""
+
+    model_config = ConfigDict(extra="forbid")
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None = None
