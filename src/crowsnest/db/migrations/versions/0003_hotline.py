@@ -134,6 +134,10 @@ def _create_case_children() -> None:
         _pk("hotline_case_items", "id"),
     )
     op.create_index(op.f("ix_hotline_case_items_case_id"), "hotline_case_items", ["case_id"])
+    _create_messages()
+
+
+def _create_messages() -> None:
     op.create_table(
         "hotline_messages",
         sa.Column("id", sa.Integer(), nullable=False),
