@@ -24,7 +24,7 @@ Canonical pixels (one code path for every mode, see docs/hashing.md):
 from __future__ import annotations
 
 import io
-import struct
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -74,14 +74,15 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
     with warnings.catch_warnings():
         # our own limit replaces Pillow's global one; its warning would only be noise
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # e.g. "Corrupt EXIF data"
         try:
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
-            raise _too_large(None, max_pixels) from exc
-        except UnidentifiedImageError as exc:
-            raise MediaError("the image is corrupt or truncated: its header cannot be read") from exc
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise MediaError(f"the image is corrupt or truncated: {exc}") from exc
+            # Pillow's own (looser) guard fired while reading the header
+            count = re.search(r"\((\d+) pixels\)", str(exc))
+            raise _too_large(None, max_pixels, int(count.group(1)) if count else None) from exc
+        except Exception as exc:  # noqa: BLE001 - decoders of hostile bytes raise anything
+            raise MediaError(f"the image is corrupt or truncated: {_describe(exc)}") from exc
     width, height = image.size
     if width <= 0 or height <= 0:
         raise MediaError(f"the image has an empty size {width}x{height}")
@@ -90,13 +91,22 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
     return image
 
 
-def _too_large(size: tuple[int, int] | None, max_pixels: int) -> MediaTooLarge:
-    shown = f"{size[0]}x{size[1]} pixels" if size else "too many pixels"
+def _too_large(size: tuple[int, int] | None, max_pixels: int, count: int | None = None
+               ) -> MediaTooLarge:
+    count = size[0] * size[1] if size else count
+    shown = (f"{size[0]}x{size[1]} pixels" if size else
+             f"{count} pixels" if count else "too many pixels")
     return MediaTooLarge(
         f"refused before decoding: the image is {shown}, above the limit of {max_pixels} "
         "pixels (possible decompression bomb)",
-        detail={"max_pixels": max_pixels, "size": list(size) if size else None},
+        detail={"max_pixels": max_pixels, "size": list(size) if size else None,
+                "pixels": count},
     )
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def load_canonical(
@@ -108,11 +118,13 @@ def load_canonical(
     """
     image = open_image(data, max_pixels)
     original_size, fmt, mode = image.size, image.format or "unknown", image.mode
-    first_only = bool(getattr(image, "n_frames", 1) > 1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             warnings.simplefilter("ignore", UserWarning)  # palette-transparency notices
+            # counting frames reads the whole file for some formats; then back to frame 0
+            first_only = bool(getattr(image, "n_frames", 1) > 1)
+            image.seek(0)
             if reduce:
                 _request_draft(image)
             image.load()
@@ -121,8 +133,10 @@ def load_canonical(
                 rgb = _reduce(rgb)
     except MediaError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
-        raise MediaError(f"the image is corrupt or truncated: {exc}") from exc
+    except MemoryError as exc:
+        raise MediaTooLarge("the image needs more memory than is available to decode") from exc
+    except Exception as exc:  # noqa: BLE001 - decoders of hostile bytes raise anything
+        raise MediaError(f"the image is corrupt or truncated: {_describe(exc)}") from exc
     pixels = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
     return CanonicalImage(pixels, original_size, fmt, mode, first_only)
 
