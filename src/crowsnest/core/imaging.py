@@ -9,11 +9,11 @@ Canonical pixels (one code path for every mode, see docs/hashing.md):
 
 1. The first frame only (animated GIF/WebP/PNG, multi-page TIFF, HEIF sequences); the
    caller learns it through ``first_frame_only``.
-2. Large images are decoded (JPEG) or, after step 4, reduced at a smaller scale by an integer factor that keeps
-   both sides at least :data:`WORKING_MIN_SIDE` pixels (JPEG: DCT scaling during decode
-   via ``Image.draft``; other formats: ``Image.reduce``, a box filter). PDQ box-filters
-   down to 64x64 anyway; the reduction keeps hashes within a few bits of a full decode
-   (measured in benchmarks/bench_hashing.py) at a fraction of the time and memory.
+2. Large JPEGs are decoded at 1/2, 1/4 or 1/8 scale (DCT scaling, ``Image.draft``),
+   keeping both sides at least :data:`WORKING_MIN_SIDE` pixels. PDQ box-filters down to
+   64x64 anyway; on wallpaper photos this stays within 4 bits of a full decode at a
+   fraction of the time and memory (benchmarks/bench_hashing.py). Other formats are
+   decoded at full size: a box reduction moved some textured WebPs by up to 18 bits.
 3. EXIF orientation is applied, so a photo hashes as it is displayed.
 4. Mode conversion: 16-bit and 32-bit integer greyscale are scaled (not clipped) to 8
    bits; CMYK goes through its embedded ICC profile when it has one; palette, 1-bit and
@@ -114,7 +114,7 @@ def load_canonical(
 ) -> CanonicalImage:
     """Decode the first frame of ``data`` into canonical RGB (see the module docstring).
 
-    ``reduce=False`` decodes at full size (the benchmark's reference path).
+    ``reduce=False`` decodes JPEGs at full size too (the benchmark's reference path).
     """
     image = open_image(data, max_pixels)
     original_size, fmt, mode = image.size, image.format or "unknown", image.mode
@@ -129,8 +129,6 @@ def load_canonical(
                 _request_draft(image)
             image.load()
             rgb = to_rgb(ImageOps.exif_transpose(image))
-            if reduce:
-                rgb = _reduce(rgb)
     except MediaError:
         raise
     except MemoryError as exc:
@@ -145,12 +143,6 @@ def _request_draft(image: Image.Image) -> None:
     # JPEG only: DCT scaling by 1/2, 1/4 or 1/8 while decoding, never below the working size
     if image.format == "JPEG" and min(image.size) >= 2 * WORKING_MIN_SIDE:
         image.draft(None, (WORKING_MIN_SIDE, WORKING_MIN_SIDE))
-
-
-def _reduce(rgb: Image.Image) -> Image.Image:
-    # after conversion to RGB, so every mode (and its flattened alpha) is averaged alike
-    factor = min(rgb.size) // WORKING_MIN_SIDE
-    return rgb.reduce(factor) if factor >= 2 else rgb
 
 
 def _has_alpha(image: Image.Image) -> bool:
