@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import io
 import struct
 import zlib
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np

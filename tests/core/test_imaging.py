@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import resource
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from media_factories import encode, jpeg_claiming, png_bomb, textured
 from PIL import Image
 
@@ -81,7 +82,8 @@ def test_sixteen_bit_grey_is_scaled_not_clipped() -> None:
     assert sixteen.rgb.min() < 50 and sixteen.rgb.max() > 200  # full range kept
     eight_bit = encode(Image.fromarray(expected.astype(np.uint8), "L"), "PNG")
     assert bits(pdq(sample_path("grey16.png").read_bytes())[0], pdq(eight_bit)[0]) <= 4
-    assert pdq(sample_path("grey16.tif").read_bytes()) == pdq(sample_path("grey16.png").read_bytes())
+    tiff, png = (sample_path(n).read_bytes() for n in ("grey16.tif", "grey16.png"))
+    assert pdq(tiff) == pdq(png)
 
 
 def test_32_bit_integer_and_float_modes_convert() -> None:
@@ -173,3 +175,33 @@ def test_large_jpegs_are_decoded_at_reduced_scale_close_to_a_full_decode() -> No
     # other formats are always decoded at full size
     png = encode(textured(side + 200, side, seed=9), "PNG")
     assert load_canonical(png).rgb.shape == (side, side + 200, 3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 40), st.integers(1, 40), st.integers(0, 2**32 - 1),
+    st.one_of(st.none(), st.integers(0, 15)),
+)
+def test_any_palette_image_flattens_like_its_rgba_form(w: int, h: int, seed: int,
+                                                       transparent: int | None) -> None:
+    rng = np.random.default_rng(seed)
+    palette_image = Image.fromarray(rng.integers(0, 16, (h, w), dtype=np.uint8), "P")
+    palette_image.putpalette(rng.integers(0, 256, 16 * 3, dtype=np.uint8).tobytes())
+    if transparent is not None:
+        palette_image.info["transparency"] = transparent
+    via_palette = np.asarray(to_rgb(palette_image))
+    via_rgba = np.asarray(to_rgb(palette_image.convert("RGBA")))
+    assert via_palette.shape == (h, w, 3)
+    assert np.array_equal(via_palette, via_rgba)
+    if transparent is not None:
+        hidden = np.asarray(palette_image) == transparent
+        assert (via_palette[hidden] == ALPHA_BACKGROUND).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK",
+                        "YCbCr", "LAB", "HSV", "I", "I;16", "I;16B", "F"]),
+       st.integers(1, 30), st.integers(1, 30))
+def test_every_mode_converts_to_rgb_of_the_same_size(mode: str, w: int, h: int) -> None:
+    rgb = to_rgb(Image.new(mode, (w, h)))
+    assert rgb.mode == "RGB" and rgb.size == (w, h)

@@ -187,4 +187,5 @@ def test_frames_equal_the_reference_vpdq(reference_vpdq, tmp_path: Path, fps, co
     assert [f.quality for f in ours] == [f.quality for f in theirs]
     assert [round(f.timestamp, 3) for f in ours] == [round(f.timestamp, 3) for f in theirs]
     # measured: identical hashes (distance 0) for every frame of these clips
-    assert [PDQ.distance(a.pdq_hex, b.hex) for a, b in zip(ours, theirs)] == [0] * len(ours)
+    pairs = zip(ours, theirs, strict=True)
+    assert [PDQ.distance(a.pdq_hex, b.hex) for a, b in pairs] == [0] * len(ours)

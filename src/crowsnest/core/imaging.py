@@ -29,7 +29,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 from pillow_heif import register_heif_opener
 
 from crowsnest.core.errors import MediaError, MediaTooLarge, UnsupportedMedia
@@ -44,8 +44,8 @@ register_heif_opener()
 #: reproduces what a viewer sees; and it is one fixed choice, so a palette image, its
 #: RGBA form and its flattened RGB form all hash the same.
 ALPHA_BACKGROUND = (255, 255, 255)
-#: Smallest side kept when large images are reduced before hashing: twice the 512 px the
-#: PDQ reference tool resizes to, so the 64x64 PDQ grid still averages many pixels.
+#: Smallest side kept when a large JPEG is decoded at reduced scale: twice the 512 px the
+#: PDQ reference tool resizes to (at 512 the hash moved by up to 14 bits, at 1024 by 4).
 WORKING_MIN_SIDE = 1024
 
 _ALPHA_MODES = frozenset({"RGBA", "LA", "La", "RGBa", "PA"})
@@ -157,6 +157,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8), "L")
     elif image.mode == "CMYK":
         image = _cmyk_to_rgb(image)
+    if image.mode == "La":  # premultiplied; Pillow converts it only to LA
+        image = image.convert("LA")
     if _has_alpha(image):
         rgba = image.convert("RGBA")  # applies palette alpha and tRNS transparency keys
         background = Image.new("RGBA", rgba.size, (*ALPHA_BACKGROUND, 255))
