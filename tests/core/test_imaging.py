@@ -165,7 +165,7 @@ def test_non_image_and_empty_bytes_are_refused() -> None:
 
 
 def test_large_jpegs_are_decoded_at_reduced_scale_close_to_a_full_decode() -> None:
-    side = WORKING_MIN_SIDE * 3
+    side = WORKING_MIN_SIDE * 2
     data = encode(textured(side + 200, side, seed=9), "JPEG", quality=92)
     reduced = load_canonical(data)
     full = load_canonical(data, reduce=False)

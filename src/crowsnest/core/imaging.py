@@ -128,7 +128,8 @@ def load_canonical(
             if reduce:
                 _request_draft(image)
             image.load()
-            rgb = to_rgb(ImageOps.exif_transpose(image))
+            ImageOps.exif_transpose(image, in_place=True)  # we own it: spare a full copy
+            rgb = to_rgb(image)
     except MediaError:
         raise
     except MemoryError as exc:
@@ -157,6 +158,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8), "L")
     elif image.mode == "CMYK":
         image = _cmyk_to_rgb(image)
+    if image.mode == "RGB" and "transparency" not in image.info:
+        return image  # already canonical: spare a copy
     if image.mode == "La":  # premultiplied; Pillow converts it only to LA
         image = image.convert("LA")
     if _has_alpha(image):
