@@ -20,11 +20,12 @@ Measured in the same run, on the same bytes:
 * crowsnest at full size -- the same pipeline without DCT scaling, to separate the
   scaling's gain from the pipeline's own cost.
 
-It prints images per CPU-second (best of ``--rounds``; every pipeline is single-threaded), the ratio to the baseline, and the Hamming
-distance of crowsnest's hashes to the baseline's (mean, max) for images of PDQ quality
->= 80, split into JPEGs (where DCT scaling applies), other opaque images, and images with
-transparency (which differ on purpose: crowsnest flattens them onto white, the baseline
-drops the alpha channel). ``--sides 512,1024`` also tries other ``WORKING_MIN_SIDE``s.
+It prints images per CPU-second (best of ``--rounds``; every pipeline is
+single-threaded), the ratio to the baseline, and the Hamming distance of crowsnest's
+hashes to the baseline's (mean, max) for images of PDQ quality >= 80, split into JPEGs
+(where DCT scaling applies), other opaque images, and images with transparency (which
+differ on purpose: crowsnest flattens them onto white, the baseline drops the alpha
+channel). ``--sides 512,1024`` also tries other ``WORKING_MIN_SIDE`` values.
 """
 
 from __future__ import annotations
