@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from crowsnest.formats.base import FIELDS, HashListFormat, HashRecord, ParsedRow
 from crowsnest.formats.lines import (
+    MAX_LINE_BYTES,
     TOO_LONG,
     RecordBuilder,
     format_datetime,
@@ -71,6 +72,9 @@ class CsvFormat(HashListFormat):
         self, stream: BinaryIO, *, default_signal_type: str | None = None
     ) -> Iterator[ParsedRow]:
         builder = RecordBuilder(default_signal_type)
+        if csv.field_size_limit() < MAX_LINE_BYTES:
+            # process-wide setting; long vPDQ values need more than the 128 KiB default
+            csv.field_size_limit(MAX_LINE_BYTES)
         source = _Source(stream)
         reader = csv.reader(source, strict=True)
         try:
