@@ -42,6 +42,7 @@ def test_builtin_formats_are_registered_by_literal_name() -> None:
     ("hashes.txt", TE_HEAD, "te"),          # .txt is claimed by te and plain: sniff decides
     ("hashes.txt", PLAIN_HEAD, "plain"),
     ("export", CSV_HEAD, "csv"),            # no known extension: sniff among all formats
+    ("export", b"\r\n" + CSV_HEAD[3:], "csv"),
     ("export", JSONL_HEAD, "jsonl"),
     ("export.dat", TE_HEAD, "te"),
     ("-", PLAIN_HEAD, "plain"),
