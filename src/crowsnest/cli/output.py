@@ -20,9 +20,16 @@ from rich.progress import (
 from rich.table import Table
 
 
+#: Table width when stdout is no terminal (a pipe or file): wide enough for a full hash.
+PIPE_WIDTH = 200
+
+
 def stdout_console() -> Console:
     """Console for results (created per call so test runners' stream swaps are seen)."""
-    return Console(file=sys.stdout, soft_wrap=True)
+    console = Console(file=sys.stdout, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(file=sys.stdout, soft_wrap=True, width=PIPE_WIDTH)
+    return console
 
 
 def stderr_console() -> Console:

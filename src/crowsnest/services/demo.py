@@ -12,13 +12,17 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 from sqlalchemy.orm import Session
 
-from crowsnest.core.errors import NotFound
+from crowsnest.core import registry
+from crowsnest.core.errors import CrowsnestError, NotFound
+from crowsnest.core.hashing import hash_media
+from crowsnest.core.imaging import load_canonical
 from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.services import banks as bank_service
 from crowsnest.testing.samples import list_samples, sample_path
 
 DEMO_BANK = "demo"
 DEMO_LABEL = "demo:sample"
+_PREFERRED = (".png", ".jpg", ".jpeg")
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,25 @@ class DemoFile:
         return self.origin is not None
 
 
-def photo_samples() -> list[str]:
-    """Names of the shipped sample photos the demo uses (stable order)."""
-    names = [n for n in list_samples()
-             if Path(n).suffix.lower() in {".jpg", ".jpeg", ".png", ".webp"}]
-    if not names:
+def photo_samples(threshold: int = 31, min_quality: int = 50) -> list[str]:
+    """Shipped sample photos showing distinct pictures (the samples hold the same picture
+    in many formats; one of each is enough), skipping low-quality (featureless) ones."""
+    chosen: dict[str, str] = {}
+    pdq = registry.signal_type("pdq")
+    # common formats first, so the demo shows shapes.png rather than its AVIF twin
+    for name in sorted(list_samples(), key=lambda n: (Path(n).suffix not in _PREFERRED, n)):
+        try:
+            hashed = hash_media(sample_path(name), signal_types=None)
+        except CrowsnestError:
+            continue
+        signal = hashed.signals.get("pdq")
+        if signal is None or (signal.quality or 0) < min_quality:
+            continue
+        if all(pdq.distance(signal.value, seen) > threshold for seen in chosen.values()):
+            chosen[name] = signal.value
+    if not chosen:
         raise NotFound("no sample photos are installed with crowsnest")
-    return sorted(names)
+    return sorted(chosen)
 
 
 def build_demo_bank(session: Session, samples: Sequence[str]) -> int:
@@ -58,8 +74,9 @@ def build_demo_bank(session: Session, samples: Sequence[str]) -> int:
 
 
 def _rgb(path: Path) -> Image.Image:
-    with Image.open(path) as image:
-        return ImageOps.exif_transpose(image).convert("RGB")
+    # the hasher's own canonical pixels (alpha flattened, 16-bit scaled, EXIF applied), so
+    # the copies differ from the sample only by the transformation the demo shows
+    return Image.fromarray(load_canonical(path.read_bytes(), reduce=False).rgb, "RGB")
 
 
 def _unrelated_image(seed: int, size: int = 384) -> Image.Image:
