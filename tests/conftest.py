@@ -13,6 +13,7 @@ Fixtures:
   test; the code under test may commit or use savepoints freely
   (``join_transaction_mode="create_savepoint"``).
 * ``sqlite_url`` -- URL of a fresh, empty SQLite file (for CLI runs, which commit).
+* ``empty_postgres_url`` -- URL of a fresh, empty PostgreSQL database, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -109,3 +110,12 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
 def sqlite_url(tmp_path: Path) -> str:
     """URL of a fresh SQLite file in the test's temporary directory (no schema yet)."""
     return f"sqlite:///{tmp_path / 'crowsnest.db'}"
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_database_name: str) -> Iterator[str]:
+    """URL of a new PostgreSQL database without any schema (dropped after the test)."""
+    name = f"{postgres_database_name}_empty"
+    url = _postgres_database(name)
+    yield url
+    _drop_postgres_database(name)
