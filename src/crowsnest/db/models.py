@@ -99,7 +99,9 @@ class BankEntry(Base):
     """One hash value in a bank, with its labels and provenance."""
 
     __tablename__ = "bank_entries"
-    __table_args__ = (UniqueConstraint("bank_id", "signal_type", "value_digest"),)
+    # digest first: it is what lookups narrow on, and PostgreSQL then uses the index for
+    # the IN (...) list even before statistics exist (e.g. inside a first big import)
+    __table_args__ = (UniqueConstraint("value_digest", "bank_id", "signal_type"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)

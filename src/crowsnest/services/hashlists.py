@@ -29,6 +29,8 @@ from crowsnest.formats import SNIFF_BYTES, HashListFormat, HashRecord, detect_fo
 from crowsnest.services.banks import canonical_value, normalise_labels, require_bank
 
 CHUNK_SIZE = 2_000
+#: Rows inserted before the first statistics refresh; each later one waits for 4x as many.
+FIRST_ANALYZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -116,12 +118,16 @@ def import_hashlist(
     row = require_bank(session, bank)
     fmt, stream = _choose_format(stream, format_name, filename)
     report = ImportReport(row.name, fmt.name)
+    next_analyze = FIRST_ANALYZE
     with session.begin_nested():  # rolled back on any exception: nothing half-written
         chunk: list[EntryData] = []
         for entry in _rows(fmt, stream, default_signal_type, added_by, report, skip_invalid):
             chunk.append(entry)
             if len(chunk) >= chunk_size:
                 _write(session, row.id, chunk, report, progress)
+                if report.inserted >= next_analyze:
+                    entry_repo.refresh_statistics(session)
+                    next_analyze = report.inserted * 4
         _write(session, row.id, chunk, report, progress)
     return report
 

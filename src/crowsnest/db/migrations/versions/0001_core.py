@@ -53,8 +53,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bank_entries")),
         sa.UniqueConstraint(
-            "bank_id", "signal_type", "value_digest",
-            name=op.f("uq_bank_entries_bank_id_signal_type_value_digest"),
+            "value_digest", "bank_id", "signal_type",
+            name=op.f("uq_bank_entries_value_digest_bank_id_signal_type"),
         ),
     )
     op.create_index(op.f("ix_bank_entries_bank_id"), "bank_entries", ["bank_id"])
