@@ -73,6 +73,7 @@ COMMAND_MODULES: list[str] = [
     "scan_cmd",
     "db_cmd",
     "demo_cmd",
+    "directory_cmd",
 ]
 
 for _module in COMMAND_MODULES:

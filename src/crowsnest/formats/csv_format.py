@@ -152,7 +152,8 @@ class CsvFormat(HashListFormat):
 
     def write(self, records: Iterable[HashRecord], stream: BinaryIO) -> int:
         text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
+        # "\r\n" (RFC 4180) also makes the writer quote a bare "\r" inside a field
+        writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(FIELDS)
         count = 0
         for record in records:
