@@ -44,9 +44,12 @@ def demo_command(
         "folder, removed afterwards).", show_default=False)] = None,
     json_output: JsonOption = False, db: DbOption = None,
 ) -> None:
-    """Build a demo bank from crowsnest's benign sample photos in a fresh SQLite file
-    (crowsnest-demo.db in the working directory, or --db), then scan a folder of resized,
-    re-encoded and mirrored copies plus unrelated generated images, and show what matched."""
+    """Run a first demo: build a bank from sample photos, scan copies, show matches.
+
+    The bank of crowsnest's benign, generated sample photos goes into a fresh SQLite file
+    (crowsnest-demo.db in the working directory, or --db). The scanned folder holds
+    resized, re-encoded and mirrored copies plus unrelated generated images and one broken
+    file."""
     url = db or _fresh_demo_url()
     samples = demo.photo_samples()
     with session_scope(url) as session:

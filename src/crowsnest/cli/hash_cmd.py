@@ -31,9 +31,12 @@ def _hash_one(path: Path, max_pixels: int, max_bytes: int) -> tuple[dict[str, An
 
 
 def hash_command(paths: PathsArgument, json_output: JsonOption = False) -> None:
-    """Hash files with every signal type that applies (PDQ with its quality score, MD5,
-    SHA-256, vPDQ for videos). A file that cannot be read gets an error line and the
-    others are still hashed; the exit code is nonzero if any file failed."""
+    """Hash files with every signal type that applies.
+
+    Photos get PDQ (with its quality score; below 50 is flagged low_quality), MD5 and
+    SHA-256; videos vPDQ, MD5 and SHA-256; any other file MD5 and SHA-256. A file that
+    cannot be read gets an error line and the others are still hashed; the exit code is
+    2 if any file failed."""
     settings = settings_for(None)
     worst = 0
     rows: list[list[Any]] = []

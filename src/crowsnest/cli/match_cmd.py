@@ -42,9 +42,12 @@ def match_command(
     orientations: OrientationsOption = OrientationChoice.all,
     json_output: JsonOption = False, db: DbOption = None,
 ) -> None:
-    """Match files against the banks: PDQ within the threshold (default 31), exact MD5 and
-    SHA-256, vPDQ for videos. Disabled banks and entries never match. A file that cannot
-    be read gets an error line and a nonzero exit; the others are still matched."""
+    """Match files against the hash banks.
+
+    PDQ within the threshold (default 31, or the bank's own), exact MD5 and SHA-256, vPDQ
+    for videos. By default the 8 orientations of a photo are tried (--orientations).
+    Disabled banks and entries never match. A file that cannot be read gets an error line
+    and exit code 2; the others are still matched."""
     settings = settings_for(db)
     results = []
     with session_scope(db) as session:

@@ -37,9 +37,11 @@ def scan_command(
         "--all", help="List every file, not only matched and unreadable ones.")] = False,
     json_output: JsonOption = False, db: DbOption = None,
 ) -> None:
-    """Scan a directory tree: hash and match every file, with a progress bar on stderr and
-    a summary (files, matched, unreadable, elapsed, files/s). One bad file never stops the
-    scan. With --json: one line per file, then {"summary": {...}}."""
+    """Scan a directory tree: hash and match every file in it.
+
+    A progress bar runs on stderr; at the end a summary (files, matched, unreadable,
+    elapsed, files/s). One bad file never stops the scan. Lists matched and unreadable
+    files (--all: every file). With --json: one line per file, then {"summary": {...}}."""
     settings = settings_for(db)
     shown = []
     with session_scope(db) as session:

@@ -22,6 +22,7 @@ from crowsnest.db.models import Bank, BankEntry
 from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.repositories import entries as entry_repo
 from crowsnest.db.repositories.entries import EntryData
+from crowsnest.services.hashing import hash_media_checked
 
 MAX_NAME = 200
 MAX_LABEL = 200
@@ -262,8 +263,6 @@ def add_media(
 
     The media itself is never stored. Raises the hasher's ``MediaError`` for bad media.
     """
-    from crowsnest.services.hashing import hash_media_checked
-
     row = require_bank(session, bank)
     clean_labels = normalise_labels(labels)
     hashes = hash_media_checked(source, signal_types=signal_types, max_pixels=max_pixels,

@@ -7,18 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from crowsnest.core.errors import InvalidInput
 from crowsnest.core.hashing import MediaHashes, hash_media, pdq_variants
 from crowsnest.core.signals.base import ContentType, MediaSource, SignalHash
+from crowsnest.core.signals.pdq import DIHEDRAL_VARIANTS
 
 Orientations = Literal["original", "all"]
 ORIENTATIONS: tuple[str, ...] = ("original", "all")
 
 #: Names of the dihedral variants in the order ``pdq_variants`` returns them (index 0 is
-#: the image as uploaded). Used when the hasher does not name a variant itself.
-VARIANT_NAMES = (
-    "original", "rotate90", "rotate180", "rotate270",
-    "flip_horizontal", "flip_vertical", "flip_diagonal", "flip_antidiagonal",
-)
+#: the image as uploaded); the PDQ signal type names each variant itself.
+VARIANT_NAMES = DIHEDRAL_VARIANTS
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,6 @@ def hash_for_matching(
     """Hash ``source`` for a match; with ``orientations="all"`` a photo also gets the 7
     rotated/mirrored PDQ variants, so a mirrored upload still matches its original."""
     if orientations not in ORIENTATIONS:
-        from crowsnest.core.errors import InvalidInput
-
         raise InvalidInput(f"orientations must be one of {', '.join(ORIENTATIONS)}")
     if not isinstance(source, (bytes, bytearray)) and hasattr(source, "read"):
         source = source.read()  # a stream can be read once; the variants need it again
@@ -77,7 +74,8 @@ def hash_for_matching(
     content_type = _content_type_name(hashed.content_type)
     variants: dict[str, SignalHash] = {}
     if orientations == "all" and "pdq" in hashed.signals and content_type == "photo":
-        for position, variant in enumerate(pdq_variants(source)):
+        limits = _kwargs(max_pixels=max_pixels, max_bytes=max_bytes)
+        for position, variant in enumerate(pdq_variants(source, **limits)):
             name = variant.extra.get("variant") or VARIANT_NAMES[position]
             if position:
                 variants[str(name)] = variant
