@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +27,7 @@ def _fresh_demo_url() -> str:
     path = Path.cwd() / DEMO_DB_FILE
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    return _default_demo_url()
 
 
 def _row(file: demo.DemoFile, result: FileResult, root: Path) -> list[Any]:
@@ -93,10 +96,22 @@ def _explain(rows: list[list[Any]], url: str) -> None:
         "mirrored copies are caught through the 8 orientation variants, and flat synthetic "
         "graphics (like the logo sample) can drift past the threshold -- which is why it "
         "is configurable per bank and per query (--threshold).")
-    db_flag = "" if url.endswith(DEMO_DB_FILE) and "sqlite" in url else f" --db '{url}'"
-    db_flag = db_flag or f" --db sqlite:///{DEMO_DB_FILE}"
-    say(f"Next: crowsnest bank list{db_flag}  |  crowsnest match PHOTO{db_flag}  |  "
-        "crowsnest --help")
+    db_flag = f" --db '{url}'" if url != _default_demo_url() else (
+        f" --db sqlite:///{DEMO_DB_FILE}")
+    prog = _program()
+    say(f"Next: {prog} bank list{db_flag}  |  {prog} match PHOTO{db_flag}  |  {prog} --help")
+
+
+def _default_demo_url() -> str:
+    return f"sqlite:///{Path.cwd() / DEMO_DB_FILE}"
+
+
+def _program() -> str:
+    """How the user can call crowsnest again: plain name if on PATH, else the path used."""
+    invoked = Path(sys.argv[0])
+    if shutil.which("crowsnest") or invoked.name != "crowsnest":
+        return "crowsnest"
+    return os.path.relpath(invoked)
 
 
 def register(app: typer.Typer) -> None:
