@@ -137,7 +137,8 @@ def import_(
     """Import a hash list into a bank: streamed, in one transaction, duplicates merged."""
     stream, filename, size = _open_input(file)
     try:
-        with session_scope(db) as session, progress_bar(f"importing {filename}", None) as bar:
+        with session_scope(db) as session, progress_bar(f"importing {filename}", size,
+                                                    in_bytes=True) as bar:
             report = hashlists.import_hashlist(
                 session, name, stream, format_name=format_name, filename=filename,
                 default_signal_type=signal_type, skip_invalid=skip_invalid,
@@ -191,13 +192,25 @@ def export(
                                               include_disabled=include_disabled)
             sys.stdout.buffer.flush()
         else:
-            with output.open("wb") as stream:
-                count = hashlists.export_hashlist(session, name, stream,
-                                                  format_name=format_name,
-                                                  signal_type=signal_type,
-                                                  include_disabled=include_disabled)
+            count = _export_to_file(session, name, output, format_name=format_name,
+                                    signal_type=signal_type, include_disabled=include_disabled)
     note(f"exported {count} entries of {name!r} as {format_name}"
          + (f" to {output}" if output else ""))
+
+
+def _export_to_file(session: Any, name: str, output: Path, **options: Any) -> int:
+    """Write to a temporary file beside ``output`` and rename it into place at the end, so
+    a failed export never leaves a truncated list where a good one is expected."""
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with partial.open("wb") as stream:
+            count = hashlists.export_hashlist(session, name, stream, **options)
+        partial.replace(output)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {str(output)!r}: {error.strerror}") from error
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
 
 
 def entries(

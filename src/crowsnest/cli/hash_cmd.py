@@ -49,8 +49,10 @@ def hash_command(paths: PathsArgument, json_output: JsonOption = False) -> None:
             rows.append([path, "error", result["error"]["code"], result["error"]["message"], None])
         else:
             for name, signal in result["signals"].items():
-                rows.append([path, result["content_type"], name,
-                             _short(signal["hash"]), signal.get("quality")])
+                quality = signal.get("quality")
+                if signal.get("low_quality"):
+                    quality = f"{quality} (low: unreliable for matching)"
+                rows.append([path, result["content_type"], name, _short(signal["hash"]), quality])
     if not json_output:
         print_table(["path", "content type", "signal", "hash", "quality"], rows)
     if worst:

@@ -20,7 +20,7 @@ from crowsnest.services.matching import Matcher
 from crowsnest.services.scanning import FileResult, check_options, match_file
 
 
-def print_results(results: list[FileResult]) -> None:
+def print_results(results: list[FileResult], *, count: bool = True) -> None:
     """Human table: one row per match, plus rows for files that could not be read."""
     rows: list[list[Any]] = []
     for result in results:
@@ -31,8 +31,9 @@ def print_results(results: list[FileResult]) -> None:
                          m.distance, ", ".join(m.labels) or None, m.variant])
     if rows:
         print_table(["path", "bank", "entry", "signal", "distance", "labels", "variant"], rows)
-    matched = sum(bool(r.matches) for r in results)
-    say(f"{matched} of {len(results)} files matched")
+    if count:
+        matched = sum(bool(r.matches) for r in results)
+        say(f"{matched} of {len(results)} files matched")
 
 
 def match_command(

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     TaskID,
@@ -70,13 +71,16 @@ class Bar:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None, *, enabled: bool = True) -> Iterator[Bar]:
+def progress_bar(
+    description: str, total: int | None, *, enabled: bool = True, in_bytes: bool = False,
+) -> Iterator[Bar]:
     """A rich progress bar on stderr (drawn only when stderr is a terminal)."""
     console = stderr_console()
     if not enabled or not console.is_terminal:
         yield Bar(None, None)
         return
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    counter = DownloadColumn() if in_bytes else MofNCompleteColumn()
+    columns = [TextColumn("{task.description}"), BarColumn(), counter,
                TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True) as progress:
         yield Bar(progress, progress.add_task(description, total=total))

@@ -60,7 +60,7 @@ def scan_command(
         emit_json({"summary": scan.summary.to_dict()})
         return
     if shown:
-        print_results(shown)
+        print_results(shown, count=False)
     unmatched = [r for r in shown if not r.matches and r.error is None]
     if show_all and unmatched:
         print_table(["path (no match)"], [[r.path] for r in unmatched])
