@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
-pytest.importorskip("crowsnest.db.models", reason="needs the storage layer (store branch)")
-
-from sqlalchemy import create_engine, text  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
-
-from crowsnest.cli.main import app  # noqa: E402
-from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work  # noqa: E402
-from crowsnest.services import hotline_analysts as analysts  # noqa: E402
-from crowsnest.services import hotline_cases as cases  # noqa: E402
-from crowsnest.services import hotline_intake as intake  # noqa: E402
+from crowsnest.cli.main import app
+from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
+from crowsnest.services import hotline_analysts as analysts
+from crowsnest.services import hotline_cases as cases
+from crowsnest.services import hotline_intake as intake
 
 
 def run(db: str, *args: str, code: int = 0, stdin: str | None = None):  # noqa: ANN201

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("crowsnest.db.models", reason="needs the storage layer (store branch)")
 
 from sqlalchemy.orm import Session
 

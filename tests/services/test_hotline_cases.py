@@ -3,9 +3,6 @@ removal, roles — and the audit chain that proves it all."""
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("crowsnest.db.models", reason="needs the storage layer (store branch)")
 
 from datetime import timedelta
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 
-pytest.importorskip("crowsnest.db.models", reason="needs the storage layer (store branch)")
+import threading
+import uuid
 
-import threading  # noqa: E402
-import uuid  # noqa: E402
+from sqlalchemy import Engine, func, select
 
-from sqlalchemy import Engine, func, select  # noqa: E402
-
-from crowsnest.db.engine import make_session_factory, unit_of_work  # noqa: E402
-from crowsnest.db.models_hotline import HotlineCase, HotlineReportUrl  # noqa: E402
-from crowsnest.services import hotline_intake as intake  # noqa: E402
+from crowsnest.db.engine import make_session_factory, unit_of_work
+from crowsnest.db.models_hotline import HotlineCase, HotlineReportUrl
+from crowsnest.services import hotline_intake as intake
 
 THREADS, EACH = 6, 8
 

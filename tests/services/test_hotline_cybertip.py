@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("crowsnest.db.models", reason="needs the storage layer (store branch)")
+pytest.importorskip("crowsnest.services.outbox", reason="needs the outbox (service branch)")
 
 from collections.abc import Iterator  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402

@@ -147,3 +147,11 @@ class InvalidForward(Unauthorized):
     """A signed message (hotline forward) is unsigned, wrongly signed, stale or replayed."""
 
     code = "invalid_forward"
+
+
+class SchemaOutOfDate(CrowsnestError):
+    """The database schema is missing or older than this code; run ``crowsnest db upgrade``."""
+
+    code = "schema_out_of_date"
+    http_status = 503
+    exit_code = 3
