@@ -68,6 +68,8 @@ async def report(request: Request) -> JSONResponse:
 
 @router.get("/receipts/{code}", summary="Status of a report: received, assessed or closed")
 def receipt(request: Request, code: str) -> dict[str, Any]:
+    # rate-limited like reports, so receipt codes cannot be guessed at speed
+    limiter(request).hit(request.client.host if request.client else "unknown")
     with transaction(request) as session:
         return intake.receipt_status(session, code)
 
