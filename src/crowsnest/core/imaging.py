@@ -9,11 +9,11 @@ Canonical pixels (one code path for every mode, see docs/hashing.md):
 
 1. The first frame only (animated GIF/WebP/PNG, multi-page TIFF, HEIF sequences); the
    caller learns it through ``first_frame_only``.
-2. Large images are decoded (JPEG) or, after step 4, reduced at a smaller scale by an integer factor that keeps
-   both sides at least :data:`WORKING_MIN_SIDE` pixels (JPEG: DCT scaling during decode
-   via ``Image.draft``; other formats: ``Image.reduce``, a box filter). PDQ box-filters
-   down to 64x64 anyway; the reduction keeps hashes within a few bits of a full decode
-   (measured in benchmarks/bench_hashing.py) at a fraction of the time and memory.
+2. Large JPEGs are decoded at 1/2, 1/4 or 1/8 scale (DCT scaling, ``Image.draft``),
+   keeping both sides at least :data:`WORKING_MIN_SIDE` pixels. PDQ box-filters down to
+   64x64 anyway; on wallpaper photos this stays within 4 bits of a full decode at a
+   fraction of the time and memory (benchmarks/bench_hashing.py). Other formats are
+   decoded at full size: a box reduction moved some textured WebPs by up to 18 bits.
 3. EXIF orientation is applied, so a photo hashes as it is displayed.
 4. Mode conversion: 16-bit and 32-bit integer greyscale are scaled (not clipped) to 8
    bits; CMYK goes through its embedded ICC profile when it has one; palette, 1-bit and
@@ -24,12 +24,12 @@ Canonical pixels (one code path for every mode, see docs/hashing.md):
 from __future__ import annotations
 
 import io
-import struct
+import re
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 from pillow_heif import register_heif_opener
 
 from crowsnest.core.errors import MediaError, MediaTooLarge, UnsupportedMedia
@@ -44,8 +44,8 @@ register_heif_opener()
 #: reproduces what a viewer sees; and it is one fixed choice, so a palette image, its
 #: RGBA form and its flattened RGB form all hash the same.
 ALPHA_BACKGROUND = (255, 255, 255)
-#: Smallest side kept when large images are reduced before hashing: twice the 512 px the
-#: PDQ reference tool resizes to, so the 64x64 PDQ grid still averages many pixels.
+#: Smallest side kept when a large JPEG is decoded at reduced scale: twice the 512 px the
+#: PDQ reference tool resizes to (at 512 the hash moved by up to 14 bits, at 1024 by 4).
 WORKING_MIN_SIDE = 1024
 
 _ALPHA_MODES = frozenset({"RGBA", "LA", "La", "RGBa", "PA"})
@@ -74,14 +74,15 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
     with warnings.catch_warnings():
         # our own limit replaces Pillow's global one; its warning would only be noise
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # e.g. "Corrupt EXIF data"
         try:
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
-            raise _too_large(None, max_pixels) from exc
-        except UnidentifiedImageError as exc:
-            raise MediaError("the image is corrupt or truncated: its header cannot be read") from exc
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise MediaError(f"the image is corrupt or truncated: {exc}") from exc
+            # Pillow's own (looser) guard fired while reading the header
+            count = re.search(r"\((\d+) pixels\)", str(exc))
+            raise _too_large(None, max_pixels, int(count.group(1)) if count else None) from exc
+        except Exception as exc:  # noqa: BLE001 - decoders of hostile bytes raise anything
+            raise MediaError(f"the image is corrupt or truncated: {_describe(exc)}") from exc
     width, height = image.size
     if width <= 0 or height <= 0:
         raise MediaError(f"the image has an empty size {width}x{height}")
@@ -90,13 +91,22 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
     return image
 
 
-def _too_large(size: tuple[int, int] | None, max_pixels: int) -> MediaTooLarge:
-    shown = f"{size[0]}x{size[1]} pixels" if size else "too many pixels"
+def _too_large(size: tuple[int, int] | None, max_pixels: int, count: int | None = None
+               ) -> MediaTooLarge:
+    count = size[0] * size[1] if size else count
+    shown = (f"{size[0]}x{size[1]} pixels" if size else
+             f"{count} pixels" if count else "too many pixels")
     return MediaTooLarge(
         f"refused before decoding: the image is {shown}, above the limit of {max_pixels} "
         "pixels (possible decompression bomb)",
-        detail={"max_pixels": max_pixels, "size": list(size) if size else None},
+        detail={"max_pixels": max_pixels, "size": list(size) if size else None,
+                "pixels": count},
     )
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def load_canonical(
@@ -104,25 +114,28 @@ def load_canonical(
 ) -> CanonicalImage:
     """Decode the first frame of ``data`` into canonical RGB (see the module docstring).
 
-    ``reduce=False`` decodes at full size (the benchmark's reference path).
+    ``reduce=False`` decodes JPEGs at full size too (the benchmark's reference path).
     """
     image = open_image(data, max_pixels)
     original_size, fmt, mode = image.size, image.format or "unknown", image.mode
-    first_only = bool(getattr(image, "n_frames", 1) > 1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             warnings.simplefilter("ignore", UserWarning)  # palette-transparency notices
+            # counting frames reads the whole file for some formats; then back to frame 0
+            first_only = bool(getattr(image, "n_frames", 1) > 1)
+            image.seek(0)
             if reduce:
                 _request_draft(image)
             image.load()
-            rgb = to_rgb(ImageOps.exif_transpose(image))
-            if reduce:
-                rgb = _reduce(rgb)
+            ImageOps.exif_transpose(image, in_place=True)  # we own it: spare a full copy
+            rgb = to_rgb(image)
     except MediaError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
-        raise MediaError(f"the image is corrupt or truncated: {exc}") from exc
+    except MemoryError as exc:
+        raise MediaTooLarge("the image needs more memory than is available to decode") from exc
+    except Exception as exc:  # noqa: BLE001 - decoders of hostile bytes raise anything
+        raise MediaError(f"the image is corrupt or truncated: {_describe(exc)}") from exc
     pixels = np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
     return CanonicalImage(pixels, original_size, fmt, mode, first_only)
 
@@ -131,12 +144,6 @@ def _request_draft(image: Image.Image) -> None:
     # JPEG only: DCT scaling by 1/2, 1/4 or 1/8 while decoding, never below the working size
     if image.format == "JPEG" and min(image.size) >= 2 * WORKING_MIN_SIDE:
         image.draft(None, (WORKING_MIN_SIDE, WORKING_MIN_SIDE))
-
-
-def _reduce(rgb: Image.Image) -> Image.Image:
-    # after conversion to RGB, so every mode (and its flattened alpha) is averaged alike
-    factor = min(rgb.size) // WORKING_MIN_SIDE
-    return rgb.reduce(factor) if factor >= 2 else rgb
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -151,6 +158,10 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8), "L")
     elif image.mode == "CMYK":
         image = _cmyk_to_rgb(image)
+    if image.mode == "RGB" and "transparency" not in image.info:
+        return image  # already canonical: spare a copy
+    if image.mode == "La":  # premultiplied; Pillow converts it only to LA
+        image = image.convert("LA")
     if _has_alpha(image):
         rgba = image.convert("RGBA")  # applies palette alpha and tRNS transparency keys
         background = Image.new("RGBA", rgba.size, (*ALPHA_BACKGROUND, 255))

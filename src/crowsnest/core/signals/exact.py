@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import ClassVar
+from contextlib import nullcontext
+from pathlib import Path
+from typing import IO, Any, ClassVar
 
-from crowsnest.core.errors import InvalidHash
+from crowsnest.core.errors import InvalidHash, InvalidInput, MediaError
 from crowsnest.core.index.base import SignalIndex
 from crowsnest.core.index.exact import ExactIndex
 from crowsnest.core.media import LoadedMedia
@@ -44,14 +46,37 @@ class _ExactSignal(SignalType):
 
     def hash(self, source: MediaSource, content_type: ContentType = ContentType.FILE
              ) -> SignalHash:
+        """Hash any bytes; a path or stream is read in chunks, never whole into memory."""
+        if isinstance(source, Path) or (hasattr(source, "read") and not isinstance(
+                source, (bytes, bytearray, memoryview))):
+            return self._hash_stream(source)
         return self.hash_loaded(LoadedMedia.load(source, ContentType.FILE))
 
     def hash_loaded(self, media: LoadedMedia) -> SignalHash:
         """Hash an already-read item (the facade's read-once path)."""
-        digest = hashlib.new(self.algorithm)
+        digest = self._new()
         view = memoryview(media.data)
         for start in range(0, len(view), _CHUNK):
             digest.update(view[start:start + _CHUNK])
+        return SignalHash(self.name, digest.hexdigest())
+
+    def _new(self) -> Any:
+        # not used for security, so FIPS-mode interpreters still allow MD5
+        return hashlib.new(self.algorithm, usedforsecurity=False)
+
+    def _hash_stream(self, source: Path | IO[bytes]) -> SignalHash:
+        digest, size = self._new(), 0
+        try:
+            with (source.open("rb") if isinstance(source, Path) else nullcontext(source)) as f:
+                while chunk := f.read(_CHUNK):
+                    if isinstance(chunk, str):
+                        raise InvalidInput("media stream must be opened in binary mode")
+                    digest.update(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            raise MediaError(f"cannot read {source}: {exc.strerror or exc}") from exc
+        if size == 0:
+            raise MediaError("the media is empty (zero bytes)")
         return SignalHash(self.name, digest.hexdigest())
 
     def distance(self, a: str, b: str) -> int:

@@ -37,7 +37,6 @@ from crowsnest.core.signals.base import ContentType, MediaSource, SignalHash, Si
 PDQ_HEX_LENGTH = 64
 #: Below this quality PDQ itself says the hash is unreliable (flat or featureless image).
 PDQ_QUALITY_THRESHOLD = 50
-#: The reference tools' smallest hashable side; smaller images still hash, but poorly.
 _HEX_RE = re.compile(r"^[0-9a-f]{64}$")
 
 #: Names of the dihedral variants, index-aligned with :meth:`PdqSignal.hash_variants`.
@@ -136,7 +135,7 @@ class PdqSignal(SignalType):
         values, quality = pdq_variants_from_rgb(image.rgb)
         return [
             SignalHash(self.name, value, quality, {**_extra(image, quality), "variant": variant})
-            for value, variant in zip(values, DIHEDRAL_VARIANTS)
+            for value, variant in zip(values, DIHEDRAL_VARIANTS, strict=True)
         ]
 
     def distance(self, a: str, b: str) -> int:
