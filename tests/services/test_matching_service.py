@@ -148,3 +148,14 @@ def test_videos_match_through_vpdq_and_exact_hashes(db_session: Session) -> None
     assert result.hashed.content_type == "video" and result.hashed.variants == {}
     assert {(m.signal_type, m.labels[0]) for m in result.matches} == {
         ("vpdq", "vid"), ("md5", "vid"), ("sha256", "vid")}
+
+
+def test_low_quality_photos_are_not_matched_by_pdq(db_session: Session) -> None:
+    banks.create_bank(db_session, "b")
+    banks.add_media(db_session, "b", sample_path("flat_grey.png"))
+    matcher = Matcher.build(db_session)
+    result = matcher.match_media(db_session, sample_path("flat_grey.png"))
+    assert result.hashed.signals["pdq"].quality < 50
+    assert {m.signal_type for m in result.matches} == {"md5", "sha256"}
+    forced = matcher.match_media(db_session, sample_path("flat_grey.png"), min_pdq_quality=0)
+    assert "pdq" in {m.signal_type for m in forced.matches}
