@@ -12,13 +12,13 @@ from sqlalchemy import Engine, inspect
 from crowsnest.core.errors import SchemaOutOfDate
 from crowsnest.db.engine import make_engine
 from crowsnest.db.migrate import current_revisions, ensure_schema, head_revisions
-from crowsnest.db.models import import_all_models
+from crowsnest.db.models import Base
 
 
 def test_models_and_migrations_agree(db_engine: Engine) -> None:
     with db_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, import_all_models()) == []
+        assert compare_metadata(context, Base.metadata) == []
 
 
 def test_first_revision_is_0001_core_and_database_is_at_head(db_engine: Engine) -> None:

@@ -6,17 +6,12 @@ lowercase hex text; ``value_digest`` (SHA-256 of the value) carries the uniquene
 constraint because vPDQ values are far too long for a portable unique index.
 
 Later migrations add more tables (``0002_service``: API keys, outbox, change log;
-``0003_hotline``); they declare their models on the same :class:`Base`, in modules named
-``crowsnest/db/models*.py`` (e.g. ``models_service.py``) so that
-:func:`import_all_models` -- used by the Alembic environment and the test that compares
-models with migrations -- finds them.
+``0003_hotline``); they declare their models on the same :class:`Base`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import pkgutil
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,13 +117,3 @@ class BankEntry(Base):
     added_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     bank: Mapped[Bank] = relationship(back_populates="entries")
-
-
-def import_all_models() -> MetaData:
-    """Import every ``crowsnest.db.models*`` module; the metadata holding all their tables."""
-    import crowsnest.db
-
-    for module in pkgutil.iter_modules(crowsnest.db.__path__):
-        if module.name.startswith("models"):
-            importlib.import_module(f"crowsnest.db.{module.name}")
-    return Base.metadata

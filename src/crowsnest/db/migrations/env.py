@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from alembic import context
 
+import crowsnest.db.models  # noqa: F401  (registers every table on the metadata)
 from crowsnest.db.engine import make_engine
-from crowsnest.db.models import import_all_models
+from crowsnest.db.models import Base
 
 config = context.config
-target_metadata = import_all_models()  # every crowsnest/db/models*.py module
+target_metadata = Base.metadata
 
 
 def _configure_and_run(connection: object) -> None:
