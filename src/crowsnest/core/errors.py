@@ -128,3 +128,9 @@ class ExternalDependencyError(CrowsnestError):
     code = "dependency_unavailable"
     http_status = 503
     exit_code = 3
+
+
+class IndexStoreError(CrowsnestError):
+    """A saved index directory is missing, corrupt or of an unknown format version."""
+
+    code = "index_store_invalid"
