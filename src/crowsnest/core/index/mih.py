@@ -33,14 +33,22 @@ class MultiIndexHammingIndex(SignalIndex):
     """Exact, mutable MIH index over (entry id, 64-hex-digit value) pairs."""
 
     def __init__(self, nbits: int = 256, *, delta_limit: int = DEFAULT_DELTA_LIMIT,
-                 background: bool = True) -> None:
+                 background: bool = True, widths: tuple[int, ...] | None = None,
+                 allow_scan: bool = True) -> None:
+        """``widths`` fixes the block layout (default: chosen from the size at each build);
+        ``allow_scan=False`` never replaces the block search by a full scan (for tests)."""
         if nbits != 256:
             raise InvalidInput(f"MultiIndexHammingIndex handles 256-bit hashes, not {nbits}")
+        if widths is not None and (sum(widths) != 256 or max(widths) > 24 or min(widths) < 1):
+            raise InvalidInput(f"block widths must be 1-24 bits and add up to 256: {widths}")
         self.delta_limit = delta_limit
         self.background = background
+        self.widths = tuple(widths) if widths else None
+        self.allow_scan = allow_scan
         self._lock = threading.RLock()
         # (main, delta) swapped as one object so a query never sees a half-swapped pair
-        self._state: tuple[MainSegment, DeltaSegment] = (MainSegment.empty(), DeltaSegment())
+        self._state: tuple[MainSegment, DeltaSegment] = (
+            self._build(np.zeros(0, np.int64), np.zeros((0, 4), np.uint64)), DeltaSegment())
         self._compactor: threading.Thread | None = None
         self._killed_during_compaction: list[np.ndarray] | None = None
         self._compaction_error: BaseException | None = None
@@ -55,7 +63,7 @@ class MultiIndexHammingIndex(SignalIndex):
         """
         index = cls(**kwargs)
         ids_arr, words_arr = _unique_last(np.asarray(ids, dtype=np.int64), words)
-        index._state = (MainSegment.build(ids_arr, words_arr), DeltaSegment())
+        index._state = (index._build(ids_arr, words_arr), DeltaSegment())
         return index
 
     @classmethod
@@ -79,11 +87,12 @@ class MultiIndexHammingIndex(SignalIndex):
             self._rebuild(extra=(ids, words))
             return
         with self._lock:
-            main, delta = self._state
+            _, delta = self._state
             self._kill(ids)
             delta.append(ids, words)
-            if delta.n_alive > self.delta_limit:
-                self.compact(wait=not self.background)
+            full = delta.n_alive > self.delta_limit
+        if full:  # outside the lock: the compaction thread takes it to swap segments in
+            self.compact(wait=not self.background)
 
     def remove(self, entry_ids: Iterable[int]) -> None:
         ids = np.fromiter((int(i) for i in entry_ids), dtype=np.int64)
@@ -180,7 +189,7 @@ class MultiIndexHammingIndex(SignalIndex):
 
     def _finish_compaction(self, ids: np.ndarray, words: np.ndarray, snap_rows: int) -> None:
         try:
-            new_main = MainSegment.build(ids, words)
+            new_main = self._build(ids, words)
             with self._lock:
                 _, delta = self._state
                 killed = self._killed_during_compaction or []
@@ -205,7 +214,12 @@ class MultiIndexHammingIndex(SignalIndex):
             ids, words, _ = self._snapshot()
             ids, words = _unique_last(np.concatenate([ids, extra[0]]),
                                       np.concatenate([words, extra[1]]))
-            self._state = (MainSegment.build(ids, words), DeltaSegment())
+            self._state = (self._build(ids, words), DeltaSegment())
+
+    def _build(self, ids: np.ndarray, words: np.ndarray) -> MainSegment:
+        main = MainSegment.build(ids, words, self.widths)
+        main.allow_scan = self.allow_scan
+        return main
 
     # -------------------------------------------------------------- persistence
     def save(self, directory: str | Path, watermark: Any = None) -> None:
@@ -217,23 +231,28 @@ class MultiIndexHammingIndex(SignalIndex):
             save_index(Path(directory), self._state, watermark)
 
     @classmethod
-    def load(cls, directory: str | Path, *, mmap: bool = True,
+    def load(cls, directory: str | Path, *, mmap: bool = True, verify: bool = False,
              **kwargs: Any) -> tuple[MultiIndexHammingIndex, Any]:
-        """(index, watermark) from a directory written by :meth:`save`."""
+        """(index, watermark) from a directory written by :meth:`save`.
+
+        ``mmap`` maps the big arrays instead of reading them (ready in well under a second;
+        pages come in on first use). ``verify`` also checks every file's digest. Missing,
+        corrupt or mismatched files raise :class:`~crowsnest.core.errors.IndexStoreError`.
+        """
         from crowsnest.core.index.mih_store import load_index
 
         index = cls(**kwargs)
-        index._state, watermark = load_index(Path(directory), mmap=mmap)
+        index._state, watermark = load_index(Path(directory), mmap=mmap, verify=verify)
+        index._state[0].allow_scan = index.allow_scan
         return index, watermark
 
     def stats(self) -> dict[str, Any]:
         """Sizes for monitoring: entries, segment rows, layout and array bytes."""
         main, delta = self._state
-        arrays = (main.ids, main.words, main.alive, main.offsets, main.postings)
         return {"entries": len(self), "main_rows": len(main), "main_alive": main.n_alive,
                 "delta_rows": delta.n, "delta_alive": delta.n_alive,
                 "block_widths": list(main.widths),
-                "main_bytes": int(sum(a.nbytes for a in arrays)),
+                "main_bytes": main.nbytes(),
                 "compacting": self._compactor is not None}
 
 

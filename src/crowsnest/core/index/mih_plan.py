@@ -23,7 +23,7 @@ from math import comb
 import numpy as np
 
 NBITS = 256
-MAX_WIDTH = 24  # a 2**24-bucket offset table is 64 MiB; wider tables cost more than they save
+MAX_WIDTH = 24  # a 24-bit block's bitmap is 2 MiB; wider ones fall out of the L3 cache
 CANDIDATE_COST = 1.5
 SCAN_COST_PER_ROW = 1.0 / 32.0
 
@@ -111,12 +111,19 @@ class QueryPlan:
 MAX_PROBES_PER_BLOCK = 200_000  # beyond this the plan is a scan anyway; keeps masks small
 
 
-def make_plan(widths: tuple[int, ...], n: int, threshold: int) -> QueryPlan:
-    """The cheapest exact plan for ``threshold`` on an index of ``n`` rows."""
+def make_plan(widths: tuple[int, ...], n: int, threshold: int,
+              allow_scan: bool = True) -> QueryPlan:
+    """The cheapest exact plan for ``threshold`` on an index of ``n`` rows.
+
+    ``allow_scan=False`` keeps the block search even where a scan would be cheaper (tests
+    use it to exercise the block search on small indexes); an impossibly wide radius
+    still scans.
+    """
     units = assign_units(widths, max(n, 1), threshold)
     radii = tuple(u - 1 for u in units)
     too_wide = any(probes(w, r) > MAX_PROBES_PER_BLOCK for w, r in zip(widths, radii))
-    scan = too_wide or plan_cost(widths, units, n) > n * SCAN_COST_PER_ROW + 64
+    cheaper = plan_cost(widths, units, n) > n * SCAN_COST_PER_ROW + 64
+    scan = too_wide or (allow_scan and cheaper)
     empty = np.zeros(len(widths), dtype=np.int64)
     if scan:
         return QueryPlan(threshold, True, np.zeros(0, np.uint32), empty, empty.copy(), radii)

@@ -17,18 +17,20 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from crowsnest.core.errors import IndexStoreError, InvalidInput
-from crowsnest.core.index.mih_segment import DeltaSegment, MainSegment
+from crowsnest.core.index.mih_segment import DeltaSegment, MainSegment, bitmap_words
 
 FORMAT = "crowsnest.mih"
 VERSION = 1
 MANIFEST = "manifest.json"
-ARRAYS = ("main_ids", "main_words", "main_alive", "main_offsets", "main_postings",
+ARRAYS = ("main_ids", "main_words", "main_alive", "main_bits", "main_rank", "main_starts",
+          "main_postings",
           "delta_ids", "delta_words")
 
 
@@ -41,7 +43,8 @@ def save_index(directory: Path, state: tuple[MainSegment, DeltaSegment], waterma
     main, delta = state
     d_ids, d_words = delta.live()
     arrays = {"main_ids": main.ids, "main_words": main.words, "main_alive": main.alive,
-              "main_offsets": main.offsets, "main_postings": main.postings,
+              "main_bits": main.bits, "main_rank": main.rank, "main_starts": main.starts,
+              "main_postings": main.postings,
               "delta_ids": d_ids, "delta_words": d_words}
     tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -99,11 +102,9 @@ def load_index(directory: Path, *, mmap: bool = True,
     n = int(manifest.get("rows", -1))
     _check_structure(arrays, widths, n, directory)
     alive = np.array(arrays["main_alive"])  # tombstones change: a private, writable copy
-    sizes = np.array([(1 << w) + 1 for w in widths], dtype=np.int64)
-    off_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     main = MainSegment(arrays["main_ids"], arrays["main_words"], alive, widths,
-                       arrays["main_offsets"], off_base, arrays["main_postings"],
-                       int(alive.sum(dtype=np.int64)))
+                       arrays["main_bits"], arrays["main_rank"], arrays["main_starts"],
+                       arrays["main_postings"], int(alive.sum(dtype=np.int64)))
     delta = DeltaSegment()
     delta.append(np.array(arrays["delta_ids"]), np.array(arrays["delta_words"]))
     return (main, delta), manifest.get("watermark")
@@ -142,23 +143,40 @@ def _check_structure(arrays: dict[str, np.ndarray], widths: tuple[int, ...], n: 
         fail("row counts disagree")
     if arrays["main_alive"].shape != (n,) or arrays["main_postings"].shape != (len(widths), n):
         fail("row counts disagree")
-    sizes = [(1 << w) + 1 for w in widths]
-    offsets = arrays["main_offsets"]
-    if offsets.shape != (sum(sizes),):
-        fail("offset table size does not match the layout")
-    at = 0
-    for size in sizes:
-        if offsets[at] != 0 or offsets[at + size - 1] != n:
-            fail("offset table does not span the rows")
-        at += size
-    # out-of-range offsets or postings would make the compiled kernel read outside its
-    # arrays, so they are checked on every load (about a second at 10 million rows)
-    if len(offsets) and int(offsets.max()) > n:
-        fail("offset table points past the last row")
-    if n and int(arrays["main_postings"].max()) >= n:
-        fail("a posting list names a row that does not exist")
+    _check_buckets(arrays, widths, n, fail)
     ids = arrays["main_ids"]
     if n > 1 and not bool(np.all(ids[1:] > ids[:-1])):
         fail("entry ids are not strictly increasing")
     if arrays["delta_words"].shape != (len(arrays["delta_ids"]), 4):
         fail("delta row counts disagree")
+
+
+def _check_buckets(arrays: dict[str, np.ndarray], widths: tuple[int, ...], n: int,
+                   fail: Callable[[str], None]) -> None:
+    """Bitmap, rank directory and bucket starts agree with each other and with ``n``.
+
+    A wrong value in any of them would make the compiled kernel read outside its arrays,
+    so they are recomputed and compared on every load (well under a second at 10M rows).
+    """
+    bits, rank, starts = arrays["main_bits"], arrays["main_rank"], arrays["main_starts"]
+    nwords = [bitmap_words(w) for w in widths]
+    if bits.shape != (sum(nwords),) or rank.shape != bits.shape:
+        fail("bucket bitmap size does not match the layout")
+    at_bits = at_starts = 0
+    for nw in nwords:
+        counts = np.bitwise_count(np.asarray(bits[at_bits: at_bits + nw]))
+        expected = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)])
+        if not np.array_equal(np.asarray(rank[at_bits: at_bits + nw]), expected):
+            fail("rank directory does not match the bucket bitmap")
+        nonempty = int(counts.sum(dtype=np.int64))
+        block = np.asarray(starts[at_starts: at_starts + nonempty + 1])
+        if len(block) != nonempty + 1 or block[0] != 0 or block[-1] != n:
+            fail("bucket starts do not span the rows")
+        if nonempty and not bool(np.all(block[1:] > block[:-1])):
+            fail("bucket starts are not increasing")
+        at_bits += nw
+        at_starts += nonempty + 1
+    if at_starts != len(starts):
+        fail("bucket starts size does not match the bitmap")
+    if n and int(arrays["main_postings"].max()) >= n:
+        fail("a posting list names a row that does not exist")
