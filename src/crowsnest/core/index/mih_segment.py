@@ -19,6 +19,7 @@ import numpy as np
 
 from crowsnest.core.index import mih_kernels as k
 from crowsnest.core.index.mih_plan import QueryPlan, block_starts, choose_widths, make_plan
+from crowsnest.core.index.words import popcount_words
 
 EMPTY_WORDS = np.zeros((0, 4), dtype=np.uint64)
 
@@ -60,7 +61,7 @@ class MainSegment:
         for b, nw in enumerate(words_per_block.tolist()):
             self.start_base[b] = at
             chunk = self.bits[self.bit_base[b]: self.bit_base[b] + nw]
-            at += int(np.bitwise_count(chunk).sum(dtype=np.int64)) + 1
+            at += int(popcount_words(chunk).sum()) + 1
 
     @classmethod
     def build(cls, ids: np.ndarray, words: np.ndarray,

@@ -25,6 +25,7 @@ import numpy as np
 
 from crowsnest.core.errors import IndexStoreError, InvalidInput
 from crowsnest.core.index.mih_segment import DeltaSegment, MainSegment, bitmap_words
+from crowsnest.core.index.words import popcount_words
 
 FORMAT = "crowsnest.mih"
 VERSION = 1
@@ -164,7 +165,7 @@ def _check_buckets(arrays: dict[str, np.ndarray], widths: tuple[int, ...], n: in
         fail("bucket bitmap size does not match the layout")
     at_bits = at_starts = 0
     for nw in nwords:
-        counts = np.bitwise_count(np.asarray(bits[at_bits: at_bits + nw]))
+        counts = popcount_words(np.asarray(bits[at_bits: at_bits + nw]))
         expected = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)])
         if not np.array_equal(np.asarray(rank[at_bits: at_bits + nw]), expected):
             fail("rank directory does not match the bucket bitmap")

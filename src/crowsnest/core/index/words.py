@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from crowsnest.core.errors import InvalidHash
+from crowsnest.core.hexbits import POPCOUNT8
 from crowsnest.core.index.mih_kernels import hex_rows_to_words
 
 HEX_DIGITS = 64
@@ -66,3 +67,9 @@ def bytes_to_words(packed: np.ndarray) -> np.ndarray:
 def words_to_hex(words: np.ndarray) -> list[str]:
     """``uint64[n, 4]`` -> lowercase hex strings (inverse of :func:`hex_to_words`)."""
     return [row.tobytes().hex() for row in words.astype(">u8")]
+
+
+def popcount_words(arr: np.ndarray) -> np.ndarray:
+    """Set bits of each ``uint64`` (``np.bitwise_count`` needs numpy 2; this does not)."""
+    as_bytes = np.ascontiguousarray(arr, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
+    return POPCOUNT8[as_bytes].sum(axis=1, dtype=np.int64)

@@ -1,0 +1,377 @@
+"""Benchmark: exact PDQ range search (threshold 31) of crowsnest's MIH index vs FAISS.
+
+Not a test. Run from the repository root with the ``bench`` extra installed::
+
+    python benchmarks/bench_index.py                 # 1M and 10M hashes (~15 minutes)
+    python benchmarks/bench_index.py --sizes 1e6     # quick run
+
+For each bank size and data model (uniform random with exactly 128 set bits; a correlated
+model fitted to real PDQ hashes of benign photos, see ``pdq_corpus.py``) the bank also holds
+the real hashes of the photo corpus. Queries: JPEG-quality-50 and half-size copies of
+planted photos (must be found) plus unrelated photos and fresh model samples (most uploads
+match nothing). Every answer is compared with a brute-force scan of the same bank.
+FAISS ``IndexBinaryFlat`` and ``IndexBinaryMultiHash(256, 16, 16)`` (``nflip=1``) run on the
+same data; being slow at 10M they answer only the first ``--faiss-queries`` queries.
+Prints a JSON line per measurement and a markdown summary at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from numba import njit, prange
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pdq_corpus import CorrelatedPdqModel, build_corpus  # noqa: E402
+
+from crowsnest.core.index.mih import MultiIndexHammingIndex  # noqa: E402
+from crowsnest.core.index.words import hex_to_words, words_to_hex  # noqa: E402
+
+THRESHOLD = 31
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def emit(**record: object) -> None:
+    print(json.dumps(record), flush=True)
+
+
+@njit(cache=True, parallel=True)
+def uniform128(n: int, seed: int) -> np.ndarray:
+    """``n`` random 256-bit rows with exactly 128 set bits (partial Fisher-Yates)."""
+    out = np.zeros((n, 4), dtype=np.uint64)
+    for i in prange(n):
+        np.random.seed(seed + i)
+        pos = np.arange(256)
+        for j in range(128):
+            k = j + np.random.randint(0, 256 - j)
+            pos[j], pos[k] = pos[k], pos[j]
+            b = pos[j]
+            out[i, b >> 6] |= np.uint64(1) << np.uint64(63 - (b & 63))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def brute_counts(words: np.ndarray, qs: np.ndarray, threshold: int, out: np.ndarray) -> None:
+    """Reference: for each query, a checksum-able list of (row, distance) via full scan."""
+    for i in prange(qs.shape[0]):
+        c = 0
+        for r in range(words.shape[0]):
+            d = 0
+            for w in range(4):
+                x = words[r, w] ^ qs[i, w]
+                # SWAR popcount (the reference shares no code with the index kernels)
+                x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+                x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+                x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+                d += int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+            if d <= threshold and c < out.shape[1]:
+                out[i, c, 0] = r
+                out[i, c, 1] = d
+                c += 1
+        out[i, out.shape[1] - 1, 0] = -c - 1  # count marker (assumes < width-1 hits)
+
+
+def reference(words: np.ndarray, qs: np.ndarray) -> list[set[tuple[int, int]]]:
+    width = 512
+    out = np.zeros((len(qs), width, 2), dtype=np.int64)
+    brute_counts(words, qs, THRESHOLD, out)
+    result = []
+    for i in range(len(qs)):
+        count = -int(out[i, width - 1, 0]) - 1
+        result.append({(int(r), int(d)) for r, d in out[i, :count]})
+    return result
+
+
+def as_sets(results: list[list]) -> list[set[tuple[int, int]]]:
+    return [{(m.entry_id, m.distance) for m in res} for res in results]
+
+
+def recall(got: list[set], want: list[set]) -> tuple[float, int]:
+    """(share of reference matches returned, number of returned non-matches)."""
+    total = sum(len(w) for w in want)
+    hit = sum(len(g & w) for g, w in zip(got, want))
+    extra = sum(len(g - w) for g, w in zip(got, want))
+    return (hit / total if total else 1.0), extra
+
+
+def timed_single(index: MultiIndexHammingIndex, hexes: list[str]) -> tuple[float, list]:
+    for q in hexes[:50]:
+        index.query(q, THRESHOLD)
+    t = time.perf_counter()
+    results = [index.query(q, THRESHOLD) for q in hexes]
+    return len(hexes) / (time.perf_counter() - t), results
+
+
+def timed_batch(index: MultiIndexHammingIndex, hexes: list[str]) -> tuple[float, list]:
+    index.query_many(hexes[:50], THRESHOLD)
+    t = time.perf_counter()
+    results = index.query_many(hexes, THRESHOLD)
+    return len(hexes) / (time.perf_counter() - t), results
+
+
+def variants_ratio(index: MultiIndexHammingIndex, dihedral: list[list[str]]) -> dict:
+    plain = [d[0] for d in dihedral]
+    index.query_variants(dihedral[0], THRESHOLD)
+    t = time.perf_counter()
+    for q in plain:
+        index.query(q, THRESHOLD)
+    t_plain = time.perf_counter() - t
+    t = time.perf_counter()
+    for d in dihedral:
+        index.query_variants(d, THRESHOLD)
+    t_var = time.perf_counter() - t
+    return {"variant_queries": len(dihedral), "plain_us": 1e6 * t_plain / len(plain),
+            "eight_variants_us": 1e6 * t_var / len(dihedral), "ratio": t_var / t_plain}
+
+
+def mutation_latency(index: MultiIndexHammingIndex, n: int, rng: np.random.Generator) -> dict:
+    """Single adds, replacements and removals; each checked visible right after."""
+    lat: dict[str, list[float]] = {"add": [], "replace": [], "remove": []}
+    values = words_to_hex(uniform128(600, 10_000_000_000))
+    for i, v in enumerate(values[:300]):
+        t = time.perf_counter()
+        index.add([(n + 1_000_000 + i, v)])
+        lat["add"].append(time.perf_counter() - t)
+        assert any(m.entry_id == n + 1_000_000 + i for m in index.query(v, 0))
+    for i, v in enumerate(values[300:]):
+        entry = int(rng.integers(0, n))
+        t = time.perf_counter()
+        index.add([(entry, v)])
+        lat["replace"].append(time.perf_counter() - t)
+        assert any(m.entry_id == entry for m in index.query(v, 0))
+    for i, v in enumerate(values[:300]):
+        t = time.perf_counter()
+        index.remove([n + 1_000_000 + i])
+        lat["remove"].append(time.perf_counter() - t)
+        assert all(m.entry_id != n + 1_000_000 + i for m in index.query(v, 0))
+    out = {f"{k}_ms_mean": 1e3 * float(np.mean(v)) for k, v in lat.items()}
+    out.update({f"{k}_ms_max": 1e3 * float(np.max(v)) for k, v in lat.items()})
+    t = time.perf_counter()
+    index.compact(wait=False)  # background: queries keep being answered meanwhile
+    answered = 0
+    while index.stats()["compacting"]:
+        index.query(values[0], THRESHOLD)
+        answered += 1
+    index.wait()
+    out["compaction_s"] = time.perf_counter() - t
+    out["queries_answered_during_compaction"] = answered
+    return out
+
+
+def restart_probe(directory: str, queries_file: str) -> None:
+    """Child process: a fresh interpreter loads the saved index and answers queries."""
+    t0 = time.perf_counter()
+    rss0 = rss_mb()
+    from crowsnest.core.index.mih import MultiIndexHammingIndex as Index
+
+    t_import = time.perf_counter() - t0
+    hexes = json.loads(Path(queries_file).read_text())
+    t = time.perf_counter()
+    index, watermark = Index.load(directory)
+    t_load = time.perf_counter() - t
+    index.query(hexes[0], THRESHOLD)
+    t_first = time.perf_counter() - t0
+    t = time.perf_counter()
+    for q in hexes:
+        index.query(q, THRESHOLD)
+    qps_cold = len(hexes) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for q in hexes:
+        index.query(q, THRESHOLD)
+    qps_warm = len(hexes) / (time.perf_counter() - t)
+    print(json.dumps({"import_s": t_import, "load_s": t_load, "ready_s": t_first,
+                      "qps_first_pass": qps_cold, "qps_second_pass": qps_warm,
+                      "rss_delta_mb_after_queries": rss_mb() - rss0,
+                      "watermark": watermark}))
+
+
+def persistence(index: MultiIndexHammingIndex, hexes: list[str]) -> dict:
+    with tempfile.TemporaryDirectory(dir=Path(__file__).parent / ".cache") as tmp:
+        path = Path(tmp) / "index"
+        t = time.perf_counter()
+        index.save(path, watermark={"last_change_id": 123})
+        save_s = time.perf_counter() - t
+        size = sum(f.stat().st_size for f in path.iterdir())
+        t = time.perf_counter()
+        MultiIndexHammingIndex.load(path, verify=True)
+        verify_s = time.perf_counter() - t
+        qfile = Path(tmp) / "q.json"
+        qfile.write_text(json.dumps(hexes[:1000]))
+        for f in path.iterdir():  # evict our files from the page cache: a cold restart
+            fd = os.open(f, os.O_RDONLY)
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, __file__, "--restart-probe", str(path), str(qfile)],
+                             capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - t
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"save_s": save_s, "snapshot_mb": size / 1e6, "load_with_digest_check_s": verify_s,
+            "restart_process_wall_s": wall, **probe}
+
+
+def faiss_compare(words: np.ndarray, qs: np.ndarray, want: list[set], nq: int,
+                  nq_multihash: int) -> dict:
+    import faiss
+
+    codes = np.ascontiguousarray(words.astype(">u8")).view(np.uint8)
+    qcodes = np.ascontiguousarray(qs.astype(">u8")).view(np.uint8)
+    out: dict = {"faiss_threads": faiss.omp_get_max_threads()}
+    for name, make, count in (
+            ("flat", lambda: faiss.IndexBinaryFlat(256), nq),
+            ("multihash", lambda: faiss.IndexBinaryMultiHash(256, 16, 16), nq_multihash)):
+        rss0 = rss_mb()
+        t = time.perf_counter()
+        index = make()
+        if name == "multihash":
+            index.nflip = 1
+        index.add(codes)
+        out[f"{name}_build_s"] = time.perf_counter() - t
+        out[f"{name}_rss_delta_mb"] = rss_mb() - rss0
+        t = time.perf_counter()
+        got = []
+        for i in range(count):  # one query at a time, as a service sees them
+            lims, dist, labels = index.range_search(qcodes[i:i + 1], THRESHOLD + 1)
+            got.append({(int(l), int(d)) for l, d in zip(labels, dist)})
+        out[f"{name}_queries"] = count
+        out[f"{name}_qps"] = count / (time.perf_counter() - t)
+        out[f"{name}_recall"] = recall(got, want[:count])[0]
+        del index
+    return out
+
+
+def bucket_skew(index: MultiIndexHammingIndex) -> dict:
+    """How unevenly rows fall into buckets (uniform data: Poisson, max ~ a few dozen)."""
+    main, _ = index._state
+    worst, heavy = 0, 0
+    for b, base in enumerate(main.start_base.tolist()):
+        nonempty = (main.start_base[b + 1] if b + 1 < len(main.widths) else len(main.starts))
+        sizes = np.diff(np.asarray(main.starts[base:nonempty]).astype(np.int64))
+        worst = max(worst, int(sizes.max()) if len(sizes) else 0)
+        mean = len(main) / 2 ** main.widths[b]
+        heavy += int((sizes > max(20.0, 20 * mean)).sum())
+    return {"max_bucket_rows": worst, "buckets_over_20x_mean": heavy}
+
+
+def run_size(model: str, n: int, synthetic: np.ndarray, corpus, rng: np.random.Generator,
+             args: argparse.Namespace) -> dict:
+    real = hex_to_words(corpus.bank_hex)
+    words = synthetic[:n].copy()
+    positions = rng.choice(n, len(real), replace=False)
+    words[positions] = real
+    ids = np.arange(n, dtype=np.int64)
+    fresh = synthetic[n: n + args.queries]  # same model, not in the bank
+    found_q = hex_to_words(corpus.found_query_hex)
+    unrelated_q = hex_to_words(corpus.unrelated_hex)
+    qs = np.concatenate([found_q, unrelated_q, fresh])[: max(args.queries, len(found_q))]
+    order = rng.permutation(len(qs))  # interleave kinds as a service would see them
+    qs = qs[order]
+    hexes = words_to_hex(qs)
+    rec: dict = {"model": model, "n": n, "queries": len(qs)}
+
+    rss0 = rss_mb()
+    t = time.perf_counter()
+    index = MultiIndexHammingIndex.from_arrays(ids, words)
+    rec["build_from_arrays_s"] = time.perf_counter() - t
+    rec["index_rss_delta_mb"] = rss_mb() - rss0
+    rec["index_array_mb"] = index.stats()["main_bytes"] / 1e6
+    rec["block_widths"] = index.stats()["block_widths"]
+    rec.update(bucket_skew(index))
+    if model == "correlated":  # the database path: hex text rows -> index
+        db_hex = words_to_hex(words)
+        t = time.perf_counter()
+        parsed = hex_to_words(db_hex)
+        rec["hex_parse_s"] = time.perf_counter() - t
+        del parsed
+        t = time.perf_counter()
+        MultiIndexHammingIndex.from_hex(ids, db_hex)
+        rec["build_from_hex_s"] = time.perf_counter() - t
+        del db_hex
+
+    t = time.perf_counter()
+    want = reference(words, qs)
+    rec["brute_force_reference_s"] = time.perf_counter() - t
+    rec["single_qps"], single = timed_single(index, hexes)
+    rec["single_recall"], rec["single_extra"] = recall(as_sets(single), want)
+    rec["batch_qps"], batch = timed_batch(index, hexes)
+    rec["batch_recall"], rec["batch_extra"] = recall(as_sets(batch), want)
+    rec["queries_with_a_match"] = sum(1 for w in want if w)
+    targets = {tuple(row): int(positions[t]) for row, t in
+               zip(found_q.tolist(), corpus.found_query_target)}
+    got_by_row = {tuple(row): res for row, res in zip(qs.tolist(), single)}
+    rec["planted_found"] = sum(1 for row, tid in targets.items()
+                               if any(m.entry_id == tid for m in got_by_row[row]))
+    rec["planted_queries"] = len(targets)
+    rec["variants"] = variants_ratio(index, corpus.dihedral_hex)
+    if not args.no_faiss:
+        rec["faiss"] = faiss_compare(words, qs, want, args.faiss_queries,
+                                     args.faiss_multihash_queries)
+    rec["persistence"] = persistence(index, hexes)
+    rec["mutations"] = mutation_latency(index, n, rng)
+    return rec
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1e6,1e7")
+    parser.add_argument("--models", default="uniform,correlated")
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--faiss-queries", type=int, default=200)
+    parser.add_argument("--faiss-multihash-queries", type=int, default=40)
+    parser.add_argument("--no-faiss", action="store_true")
+    parser.add_argument("--restart-probe", nargs=2, metavar=("DIR", "QUERIES"))
+    args = parser.parse_args()
+    if args.restart_probe:
+        restart_probe(*args.restart_probe)
+        return
+    sizes = sorted(int(float(s)) for s in args.sizes.split(","))
+    emit(machine={"cpus": os.cpu_count(), "load_avg": os.getloadavg(),
+                  "cpu": _cpu_name(), "mem_gb": _mem_gb()})
+    corpus = build_corpus()
+    emit(corpus={"images": corpus.n_images, "planted_hashes": len(corpus.bank_hex),
+                 "found_queries": len(corpus.found_query_hex),
+                 "unrelated_real": len(corpus.unrelated_hex)})
+    pdq_model = CorrelatedPdqModel(corpus.fit_hex)
+    rng = np.random.default_rng(2026)
+    for model in args.models.split(","):
+        t = time.perf_counter()
+        total = sizes[-1] + args.queries
+        synthetic = (uniform128(total, 1) if model == "uniform"
+                     else pdq_model.sample_words(total, rng))
+        info = {"model": model, "generate_s": time.perf_counter() - t}
+        if model == "correlated":
+            info.update(pdq_model.describe(synthetic[:200_000]))
+        emit(data=info)
+        for n in sizes:
+            emit(result=run_size(model, n, synthetic, corpus, rng, args))
+        del synthetic
+    emit(machine_end={"load_avg": os.getloadavg()})
+
+
+def _cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def _mem_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+if __name__ == "__main__":
+    main()
