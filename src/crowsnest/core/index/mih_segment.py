@@ -158,6 +158,7 @@ class MainSegment:
         return out
 
 
+PARALLEL_MIN_QUERIES = 64
 _POOL: ThreadPoolExecutor | None = None
 _WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else (os.cpu_count() or 1))
@@ -166,7 +167,7 @@ _WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity
 def parallel_chunks(n: int, run: Callable[[int, int], None]) -> None:
     """Call ``run(lo, hi)`` over ``range(n)`` split into one chunk per core."""
     global _POOL
-    if n < 2 * _WORKERS or _WORKERS == 1:
+    if n < PARALLEL_MIN_QUERIES or _WORKERS == 1:  # handing work to threads costs ~50 us
         run(0, n)
         return
     if _POOL is None:
