@@ -28,6 +28,7 @@ CANDIDATE_COST = 1.5
 SCAN_COST_PER_ROW = 1.0 / 32.0
 
 
+@lru_cache(maxsize=4096)
 def probes(width: int, radius: int) -> int:
     """How many bucket values lie within ``radius`` of one ``width``-bit value."""
     return sum(comb(width, k) for k in range(radius + 1)) if radius >= 0 else 0
@@ -86,14 +87,11 @@ def block_starts(widths: tuple[int, ...]) -> np.ndarray:
 @lru_cache(maxsize=128)
 def flip_masks(width: int, radius: int) -> np.ndarray:
     """All ``width``-bit patterns with at most ``radius`` set bits, fewest bits first."""
-    out = [0]
+    parts = [np.zeros(1, dtype=np.uint32)]
     for k in range(1, radius + 1):
-        for pos in combinations(range(width), k):
-            mask = 0
-            for p in pos:
-                mask |= 1 << p
-            out.append(mask)
-    return np.array(out, dtype=np.uint32)
+        pos = np.array(list(combinations(range(width), k)), dtype=np.uint32).reshape(-1, k)
+        parts.append((np.uint32(1) << pos).sum(axis=1, dtype=np.uint32))
+    return np.concatenate(parts)
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ class QueryPlan:
     radii: tuple[int, ...]
 
 
-MAX_PROBES_PER_BLOCK = 200_000  # beyond this the plan is a scan anyway; keeps masks small
+MAX_PROBES_PER_BLOCK = 50_000  # beyond this the plan is a scan anyway; keeps masks small
 
 
 def make_plan(widths: tuple[int, ...], n: int, threshold: int,
