@@ -27,6 +27,26 @@ def _popcount64(typingctx, x):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
+@intrinsic
+def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+    """Hint the CPU to start loading ``arr[idx]`` (a row's cache line) now."""
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        aryty, idxty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        ptr8 = builder.bitcast(ptr, ir.IntType(8).as_pointer())
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(), [
+                ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(32), ir.IntType(32)]))
+        builder.call(fn, [ptr8, ir.Constant(ir.IntType(32), 0),
+                          ir.Constant(ir.IntType(32), 3), ir.Constant(ir.IntType(32), 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _distance(words: np.ndarray, row: int, q: np.ndarray) -> int:
     d = _popcount64(words[row, 0] ^ q[0]) + _popcount64(words[row, 1] ^ q[1])
@@ -100,13 +120,19 @@ def block_fill(values: np.ndarray, counts: np.ndarray, bits: np.ndarray, rank: n
 
 
 CANDIDATE_CHUNK = 4096
+PREFETCH_AHEAD = 16
 
 
 @njit(cache=True, nogil=True)
 def _verify(cand: np.ndarray, nc: int, q: np.ndarray, threshold: int, words: np.ndarray,
             alive: np.ndarray, out_rows: np.ndarray, out_dist: np.ndarray, found: int) -> int:
     cap = out_rows.shape[0]
+    flat = words.reshape(-1)
+    for i in range(min(nc, PREFETCH_AHEAD)):
+        _prefetch(flat, np.int64(cand[i]) * 4)
     for i in range(nc):
+        if i + PREFETCH_AHEAD < nc:
+            _prefetch(flat, np.int64(cand[i + PREFETCH_AHEAD]) * 4)
         row = cand[i]
         d = _distance(words, row, q)
         # the tombstone is read only for hits: one random memory access fewer per candidate
