@@ -302,6 +302,53 @@ def bucket_skew(index: MultiIndexHammingIndex) -> dict:
     return {"max_bucket_rows": worst, "buckets_over_20x_mean": heavy}
 
 
+@njit(cache=True)
+def count_work(qs: np.ndarray, block_start: np.ndarray, block_width: np.ndarray,
+               bits: np.ndarray, rank: np.ndarray, bit_base: np.ndarray, starts: np.ndarray,
+               start_base: np.ndarray, masks: np.ndarray, mask_lo: np.ndarray,
+               mask_hi: np.ndarray, out: np.ndarray) -> None:
+    """Per query: buckets probed, non-empty buckets, candidate rows (machine-independent)."""
+    one = np.uint64(1)
+    for i in range(qs.shape[0]):
+        probes = nonempty = cands = 0
+        for b in range(block_start.shape[0]):
+            start, width = block_start[b], block_width[b]
+            word, off = start >> 6, start & 63
+            if off + width <= 64:
+                qv = (qs[i, word] >> np.uint64(64 - off - width)) & ((one << np.uint64(width)) - one)
+            else:
+                lo_bits = width - (64 - off)
+                hi = qs[i, word] & ((one << np.uint64(64 - off)) - one)
+                qv = (hi << np.uint64(lo_bits)) | (qs[i, word + 1] >> np.uint64(64 - lo_bits))
+            for j in range(mask_lo[b], mask_hi[b]):
+                v = qv ^ np.uint64(masks[j])
+                wi = bit_base[b] + np.int64(v >> np.uint64(6))
+                bit = v & np.uint64(63)
+                probes += 1
+                if (bits[wi] >> bit) & one:
+                    r = np.int64(rank[wi])
+                    x = bits[wi] & ((one << bit) - one)
+                    while x:
+                        x &= x - one
+                        r += 1
+                    nonempty += 1
+                    cands += starts[start_base[b] + r + 1] - starts[start_base[b] + r]
+        out[i, 0], out[i, 1], out[i, 2] = probes, nonempty, cands
+
+
+def work_per_query(index: MultiIndexHammingIndex, qs: np.ndarray) -> dict:
+    main, _ = index._state
+    plan = main.plan(THRESHOLD)
+    out = np.zeros((len(qs), 3), dtype=np.int64)
+    count_work(qs, main._starts, main._widths, main.bits, main.rank, main.bit_base,
+               main.starts, main.start_base, plan.masks, plan.mask_lo, plan.mask_hi, out)
+    return {"probes_per_query": float(out[:, 0].mean()),
+            "nonempty_buckets_per_query": float(out[:, 1].mean()),
+            "candidates_per_query_mean": float(out[:, 2].mean()),
+            "candidates_per_query_p99": float(np.quantile(out[:, 2], 0.99)),
+            "candidates_per_query_max": int(out[:, 2].max())}
+
+
 def run_size(model: str, n: int, synthetic: np.ndarray, corpus, rng: np.random.Generator,
              args: argparse.Namespace) -> dict:
     real = hex_to_words(corpus.bank_hex)
@@ -326,6 +373,7 @@ def run_size(model: str, n: int, synthetic: np.ndarray, corpus, rng: np.random.G
     rec["index_array_mb"] = index.stats()["main_bytes"] / 1e6
     rec["block_widths"] = index.stats()["block_widths"]
     rec.update(bucket_skew(index))
+    rec.update(work_per_query(index, qs))
     if model == "correlated":  # the database path: hex text rows -> index
         db_hex = words_to_hex(words)
         t = time.perf_counter()

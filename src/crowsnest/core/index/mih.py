@@ -47,8 +47,8 @@ class MultiIndexHammingIndex(SignalIndex):
         self.allow_scan = allow_scan
         self._lock = threading.RLock()
         # (main, delta) swapped as one object so a query never sees a half-swapped pair
-        self._state: tuple[MainSegment, DeltaSegment] = (
-            self._build(np.zeros(0, np.int64), np.zeros((0, 4), np.uint64)), DeltaSegment())
+        empty = MainSegment.build(np.zeros(0, np.int64), np.zeros((0, 4), np.uint64), (8,) * 32)
+        self._state: tuple[MainSegment, DeltaSegment] = (empty, DeltaSegment())
         self._compactor: threading.Thread | None = None
         self._killed_during_compaction: list[np.ndarray] | None = None
         self._compaction_error: BaseException | None = None

@@ -59,6 +59,12 @@ def plan_cost(widths: tuple[int, ...], units: tuple[int, ...], n: int) -> float:
 
 
 def choose_widths(n: int, design_threshold: int = 31) -> tuple[int, ...]:
+    """Block widths for ``n`` rows (see :func:`_choose_widths`), cached per power of two."""
+    return _choose_widths(1 << max(0, int(n)).bit_length(), design_threshold)
+
+
+@lru_cache(maxsize=64)
+def _choose_widths(n: int, design_threshold: int) -> tuple[int, ...]:
     """Block widths (most significant block first) minimising the cost at ``design_threshold``.
 
     Only equal splits (widths differ by at most one bit) of 8 to 32 blocks are considered;

@@ -118,7 +118,9 @@ def _load_array(directory: Path, name: str, manifest: dict[str, Any], mmap: bool
     if not isinstance(spec, dict):
         raise IndexStoreError(f"index manifest in {directory} does not describe {name}")
     try:
-        arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        # copy-on-write mapping: pages are shared with the page cache and never written, and
+        # the arrays stay "writable", so the compiled kernels need no read-only variant
+        arr = np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
     except FileNotFoundError as exc:
         raise IndexStoreError(f"saved index is missing {path.name}") from exc
     except (OSError, ValueError, EOFError) as exc:
