@@ -138,7 +138,8 @@ class MultiIndexHammingIndex(SignalIndex):
         smallest distance.
         """
         best: dict[int, int] = {}
-        for matches in self.query_many(values, threshold):
+        distinct = list(dict.fromkeys(values))  # symmetric images repeat variants
+        for matches in self.query_many(distinct, threshold):
             for m in matches:
                 if m.entry_id not in best or m.distance < best[m.entry_id]:
                     best[m.entry_id] = m.distance

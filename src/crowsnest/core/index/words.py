@@ -36,6 +36,8 @@ def hex_to_words(values: Sequence[str] | np.ndarray) -> np.ndarray:
     """
     if len(values) == 0:
         return np.zeros((0, 4), dtype=np.uint64)
+    if len(values) <= SMALL_BATCH:
+        return _small_hex_to_words(values)
     try:
         # one spare byte per row reveals values longer than 64 characters
         raw = np.asarray(values, dtype="S65")
@@ -54,6 +56,22 @@ def hex_to_words(values: Sequence[str] | np.ndarray) -> np.ndarray:
     except ValueError as exc:
         raise InvalidHash("hash values must be hex digits only") from exc
     return out
+
+
+SMALL_BATCH = 64
+
+
+def _small_hex_to_words(values: Sequence[str] | np.ndarray) -> np.ndarray:
+    """A few values: ``bytes.fromhex`` beats setting up the array path."""
+    try:
+        if any(len(v) != HEX_DIGITS for v in values):
+            raise ValueError("length")
+        raw = bytes.fromhex("".join(values))
+    except (ValueError, TypeError) as exc:
+        raise InvalidHash("hash values must be 64 hex digits") from exc
+    if len(raw) != 32 * len(values):  # bytes.fromhex skips whitespace
+        raise InvalidHash("hash values must be 64 hex digits")
+    return np.frombuffer(raw, dtype=">u8").reshape(-1, 4).astype(np.uint64)
 
 
 def bytes_to_words(packed: np.ndarray) -> np.ndarray:
