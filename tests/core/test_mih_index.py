@@ -191,3 +191,12 @@ def test_rejects_other_sizes_and_bad_layouts() -> None:
         MultiIndexHammingIndex(nbits=64)
     with pytest.raises(InvalidInput):
         MultiIndexHammingIndex(widths=(32,) * 8)
+
+
+def test_bad_ids_and_row_shapes_are_invalid_input() -> None:
+    index = MultiIndexHammingIndex()
+    with pytest.raises(InvalidInput):
+        index.add([("not-a-number", "0" * 64)])  # type: ignore[list-item]
+    with pytest.raises(InvalidInput):
+        index.add_arrays(np.arange(2), np.zeros((2, 3), dtype=np.uint64))
+    assert len(index) == 0

@@ -77,12 +77,19 @@ class MultiIndexHammingIndex(SignalIndex):
         pairs = list(items)
         if not pairs:
             return
-        ids = np.array([int(i) for i, _ in pairs], dtype=np.int64)
+        try:
+            ids = np.array([int(i) for i, _ in pairs], dtype=np.int64)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidInput("entry ids must be 64-bit integers") from exc
         words = hex_to_words([v for _, v in pairs])  # validates before anything changes
         self.add_arrays(ids, words)
 
     def add_arrays(self, ids: np.ndarray, words: np.ndarray) -> None:
         """:meth:`add` for ids and ``uint64[n, 4]`` rows already in array form."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if words.dtype != np.uint64 or words.shape != (len(ids), 4):
+            raise InvalidInput(f"expected uint64[{len(ids)}, 4] rows, got {words.dtype}"
+                               f"{list(words.shape)}")
         if len(ids) > self.delta_limit:
             self._rebuild(extra=(ids, words))
             return
