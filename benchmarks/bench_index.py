@@ -408,7 +408,8 @@ def main() -> None:
     parser.add_argument("--summarize", metavar="JSONL", help="print the table for a saved run")
     args = parser.parse_args()
     if args.summarize:
-        print(markdown([json.loads(line) for line in Path(args.summarize).read_text().splitlines()]))
+        lines = Path(args.summarize).read_text().splitlines()
+        print(markdown([json.loads(line) for line in lines if line.startswith("{")]))
         return
     sizes = sorted(int(float(s)) for s in args.sizes.split(","))
     emit(machine={"cpus": os.cpu_count(), "load_avg": os.getloadavg(),
@@ -443,12 +444,12 @@ def markdown(records: list[dict]) -> str:
     lines = ["| model | hashes | build s | from hex s | index MB (RSS delta / arrays) | "
              "candidates/query (mean, p99) | single q/s wall (CPU) | batch q/s wall | "
              "recall | FAISS flat q/s wall (CPU) | FAISS MultiHash q/s wall (CPU) | "
-             "speed-up vs flat / MultiHash (CPU) | 8 variants / plain |",
+             "speed-up vs flat / MultiHash (wall) | 8 variants / plain |",
              "|" + "---|" * 13]
     for r in rows:
         f = r.get("faiss", {})
-        ratio = (f"{r['single_qps_cpu'] / f['flat_qps_cpu']:.0f}× / "
-                 f"{r['single_qps_cpu'] / f['multihash_qps_cpu']:.0f}×" if f else "–")
+        ratio = (f"{r['single_qps'] / f['flat_qps']:.0f}× / "
+                 f"{r['single_qps'] / f['multihash_qps']:.0f}×" if f else "–")
         lines.append(
             f"| {r['model']} | {r['n']:,} | {r['build_from_arrays_s']:.1f} | "
             f"{r.get('build_from_hex_s', float('nan')):.1f} | "
