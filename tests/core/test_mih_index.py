@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from crowsnest.core.errors import InvalidHash, InvalidInput
 from crowsnest.core.index.base import IndexMatch
 from crowsnest.core.index.brute import BruteForceHammingIndex
-from crowsnest.core.index.mih import MultiIndexHammingIndex
+from crowsnest.core.index.mih import MultiIndexHammingIndex, warm_up
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -200,3 +200,7 @@ def test_bad_ids_and_row_shapes_are_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         index.add_arrays(np.arange(2), np.zeros((2, 3), dtype=np.uint64))
     assert len(index) == 0
+
+
+def test_warm_up_runs_every_kernel_path() -> None:
+    warm_up()  # raises if any kernel fails to compile or run

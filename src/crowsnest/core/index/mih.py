@@ -280,3 +280,17 @@ def _matches(m_ids: np.ndarray, m_dist: np.ndarray, d_ids: np.ndarray,
         return []
     pairs = zip(np.concatenate([m_dist, d_dist]).tolist(), np.concatenate([m_ids, d_ids]).tolist())
     return sorted(IndexMatch(d, i) for d, i in pairs)
+
+
+def warm_up() -> None:
+    """Compile (first run on a machine) or load (later runs) every kernel, so the first real
+    query does not pay for it. A service calls this at start-up; it takes a few seconds once
+    per machine and well under a second afterwards."""
+    rng = np.random.default_rng(0)
+    words = rng.integers(0, 2**63, size=(64, 4), dtype=np.uint64)
+    index = MultiIndexHammingIndex.from_arrays(np.arange(64), words, widths=(16,) * 16,
+                                               allow_scan=False)
+    index.add([(1000, "0" * 64)])
+    index.query("0" * 64, 31)
+    index.query_many(["0" * 64] * 2, 31)
+    MultiIndexHammingIndex.from_hex(range(2), ["0" * 64] * 2).query("f" * 64, 31)
