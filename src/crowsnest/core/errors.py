@@ -130,6 +130,14 @@ class ExternalDependencyError(CrowsnestError):
     exit_code = 3
 
 
+class SchemaOutOfDate(CrowsnestError):
+    """The database schema is missing or older than this code; run ``crowsnest db upgrade``."""
+
+    code = "schema_out_of_date"
+    http_status = 503
+    exit_code = 3
+
+
 class IndexStoreError(CrowsnestError):
     """A saved index directory is missing, corrupt or of an unknown format version."""
 
