@@ -128,10 +128,14 @@ def timed_single(index: MultiIndexHammingIndex, hexes: list[str]) -> tuple[dict,
 
 def timed_batch(index: MultiIndexHammingIndex, hexes: list[str]) -> tuple[dict, list]:
     index.query_many(hexes[:100], THRESHOLD)
-    t, c = time.perf_counter(), time.process_time()
-    results = index.query_many(hexes, THRESHOLD)
-    wall, cpu = time.perf_counter() - t, time.process_time() - c
-    return {"batch_qps": len(hexes) / wall, "batch_cpu_us_per_query": 1e6 * cpu / len(hexes)}, results
+    walls, cpus = [], []
+    for _ in range(3):  # best of three, as for single queries
+        t, c = time.perf_counter(), time.process_time()
+        results = index.query_many(hexes, THRESHOLD)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return {"batch_qps": len(hexes) / min(walls),
+            "batch_cpu_us_per_query": 1e6 * min(cpus) / len(hexes)}, results
 
 
 def variants_ratio(index: MultiIndexHammingIndex, dihedral: list[list[str]]) -> dict:
