@@ -78,7 +78,8 @@ def brute_counts(words: np.ndarray, qs: np.ndarray, threshold: int, out: np.ndar
                 x = words[r, w] ^ qs[i, w]
                 # SWAR popcount (the reference shares no code with the index kernels)
                 x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-                x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+                m2 = np.uint64(0x3333333333333333)
+                x = (x & m2) + ((x >> np.uint64(2)) & m2)
                 x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
                 d += int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
             if d <= threshold and c < out.shape[1]:
@@ -306,7 +307,8 @@ def count_work(qs: np.ndarray, block_start: np.ndarray, block_width: np.ndarray,
             start, width = block_start[b], block_width[b]
             word, off = start >> 6, start & 63
             if off + width <= 64:
-                qv = (qs[i, word] >> np.uint64(64 - off - width)) & ((one << np.uint64(width)) - one)
+                mask = (one << np.uint64(width)) - one
+                qv = (qs[i, word] >> np.uint64(64 - off - width)) & mask
             else:
                 lo_bits = width - (64 - off)
                 hi = qs[i, word] & ((one << np.uint64(64 - off)) - one)
@@ -458,7 +460,8 @@ def markdown(records: list[dict]) -> str:
             f"| {r['model']} | {r['n']:,} | {r['build_from_arrays_s']:.1f} | "
             f"{r.get('build_from_hex_s', float('nan')):.1f} | "
             f"{r['index_rss_delta_mb']:.0f} / {r['index_array_mb']:.0f} | "
-            f"{r.get('candidates_per_query_mean', float('nan')):.0f}, {r.get('candidates_per_query_p99', float('nan')):.0f} | "
+            f"{r.get('candidates_per_query_mean', float('nan')):.0f}, "
+            f"{r.get('candidates_per_query_p99', float('nan')):.0f} | "
             f"{r['single_qps']:,.0f} ({r['single_qps_cpu']:,.0f}) | {r['batch_qps']:,.0f} | "
             f"{min(r['single_recall'], r['batch_recall']):.3f} | "
             + (f"{f['flat_qps']:.1f} ({f['flat_qps_cpu']:.1f}) | "

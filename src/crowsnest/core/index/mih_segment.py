@@ -119,7 +119,8 @@ class MainSegment:
                 self.bit_base, self.starts, self.start_base, self.postings, plan.masks,
                 plan.mask_lo, plan.mask_hi)
 
-    def search(self, q: np.ndarray, threshold: int, cap: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, q: np.ndarray, threshold: int,
+               cap: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """(rows, distances) within ``threshold``; each row once."""
         plan = self.plan(threshold)
         while True:
