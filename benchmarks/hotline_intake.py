@@ -48,7 +48,7 @@ def start(db: Path, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "uvicorn", "--factory", "crowsnest.web.app:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
          "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a cold start may compile the match kernels first
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:

@@ -62,7 +62,8 @@ def _start(url: str, port: int, env: dict[str, str], log: Path) -> subprocess.Po
         [sys.executable, "-m", "uvicorn", "--factory", "crowsnest.web.app:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=environment, stdout=handle, stderr=subprocess.STDOUT)
-    _wait_for(lambda: _up(port), 30, f"server on {port} did not start: {log.read_text()[-2000:]}")
+    # generous: a cold start may compile the match kernels first
+    _wait_for(lambda: _up(port), 120, f"server on {port} did not start: {log.read_text()[-2000:]}")
     return process
 
 
