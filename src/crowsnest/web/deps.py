@@ -1,0 +1,57 @@
+"""Request dependencies: the worker's runtime, a unit of work, and API-key authentication.
+
+Keys are accepted in ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``. A missing or
+unknown key is 401, a key without the route's scope 403; both render through the one
+error handler (HMA routes in HMA's ``{"message"}`` shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from crowsnest.db.engine import unit_of_work
+from crowsnest.services.apikeys import Principal
+from crowsnest.services.runtime import ServiceRuntime
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="API key created with `crowsnest apikey create`")
+bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
+
+
+def runtime(request: Request) -> ServiceRuntime:
+    """The worker's runtime (set by ``create_app``)."""
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+@contextmanager
+def transaction(request: Request) -> Iterator[Session]:
+    """One unit of work: commit when the block succeeds, roll back on any error."""
+    with unit_of_work(runtime(request).factory) as session:
+        yield session
+
+
+def requires(scope: str) -> Callable[..., Principal]:
+    """Dependency: the authenticated caller, who must hold ``scope``."""
+
+    def dependency(
+        request: Request,
+        key: str | None = Security(api_key_header),
+        credentials: HTTPAuthorizationCredentials | None = Security(bearer),
+    ) -> Principal:
+        presented = key or (credentials.credentials if credentials else None)
+        principal = runtime(request).keys.authenticate(presented)
+        principal.require(scope)
+        return principal
+
+    dependency.__name__ = f"requires_{scope}"
+    return dependency
+
+
+MatchScope = requires("match")
+CurateScope = requires("curate")
+AdminScope = requires("admin")

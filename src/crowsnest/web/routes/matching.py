@@ -1,0 +1,120 @@
+"""``/v1`` hashing and matching: upload a file, or look up hashes (one or a batch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+
+from crowsnest.core.errors import MediaError
+from crowsnest.services import actions, telemetry
+from crowsnest.services.apikeys import Principal
+from crowsnest.services.hashing import hash_for_matching, hash_media_checked
+from crowsnest.services.lookup import HashQuery, match_hashes
+from crowsnest.services.matching import MatchItem
+from crowsnest.web import schemas as s
+from crowsnest.web.deps import MatchScope, runtime, transaction
+
+router = APIRouter(prefix="/v1", tags=["matching"], responses=s.ERRORS)
+
+
+def read_upload(file: UploadFile) -> bytes:
+    """The uploaded bytes (the size limit is enforced by middleware while receiving)."""
+    data = file.file.read()
+    if not data:
+        raise MediaError("the uploaded file is empty")
+    return data
+
+
+def signals_out(signals: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Signals as ``{name: {"hash", "quality", "low_quality", "extra"}}``."""
+    out = {}
+    for name, signal in signals.items():
+        quality = signal.quality
+        out[name] = {"hash": signal.value, "quality": quality,
+                     "low_quality": (quality < 50) if quality is not None else None,
+                     "extra": dict(signal.extra)}
+    return out
+
+
+def _content_type(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+@router.post("/hash", response_model=s.HashOut, summary="Hash an uploaded photo or video")
+def hash_upload(request: Request, file: UploadFile = File(...),
+                _: Principal = Depends(MatchScope)) -> dict[str, Any]:
+    settings = runtime(request).settings
+    hashed = hash_media_checked(read_upload(file), max_pixels=settings.max_image_pixels,
+                                max_bytes=settings.max_upload_bytes)
+    return {"content_type": _content_type(hashed.content_type),
+            "signals": signals_out(hashed.signals)}
+
+
+@router.post("/match", response_model=s.MediaMatchOut, summary="Hash an upload and match it")
+def match_upload(
+    request: Request, file: UploadFile = File(...),
+    banks: list[str] | None = Query(None, description="Only these banks (repeatable)"),
+    threshold: int | None = Query(None, ge=0, le=256, description="PDQ threshold"),
+    orientation: s.Orientation = Query("all", description="'all' also tries the 7 "
+                                       "rotations/mirror images of a photo"),
+    principal: Principal = Depends(MatchScope),
+) -> dict[str, Any]:
+    rt = runtime(request)
+    hashed = hash_for_matching(read_upload(file), orientations=orientation,
+                               max_pixels=rt.settings.max_image_pixels,
+                               max_bytes=rt.settings.max_upload_bytes)
+    with transaction(request) as session:
+        matches = rt.index.match_signals(session, hashed.signals, variants=hashed.variants,
+                                         threshold=threshold, banks=banks)
+        content = {"type": "upload", "content_type": hashed.content_type,
+                   "signals": {n: sig.value for n, sig in hashed.signals.items()}}
+        events = actions.enqueue_match_events(session, matches, content, actor=principal.name)
+    for name in hashed.signals:
+        telemetry.observe_lookups(name, 1, sum(m.signal_type == name for m in matches))
+    return {"content_type": hashed.content_type, "signals": signals_out(hashed.signals),
+            "matches": [m.to_dict() for m in matches], "events": len(events)}
+
+
+def _lookup(request: Request, principal: Principal, queries: list[HashQuery],
+            threshold: int | None, banks: list[str] | None) -> tuple[list[list[MatchItem]], int]:
+    rt = runtime(request)
+    with transaction(request) as session:
+        results = match_hashes(session, rt.index, queries, threshold=threshold, banks=banks)
+        matched = [m for hits in results for m in hits]
+        events = 0
+        if matched:
+            content = {"type": "hashes", "hashes": [
+                {"signal_type": q.signal_type, "value": q.value}
+                for q, hits in zip(queries, results) if hits]}
+            events = len(actions.enqueue_match_events(session, matched, content,
+                                                      actor=principal.name))
+    return results, events
+
+
+@router.post("/match/hashes", response_model=s.HashBatchOut,
+             summary="Match up to 1,000 hash values in one request")
+def match_hash_batch(request: Request, body: s.HashBatchIn,
+                     principal: Principal = Depends(MatchScope)) -> dict[str, Any]:
+    limit = runtime(request).settings.max_batch_hashes
+    if len(body.hashes) > limit:
+        from crowsnest.core.errors import InvalidInput
+
+        raise InvalidInput(f"at most {limit} hashes per request")
+    queries = [HashQuery(h.signal_type, h.value) for h in body.hashes]
+    results, events = _lookup(request, principal, queries, body.threshold, body.banks)
+    return {"results": [
+        {"signal_type": q.signal_type, "value": q.value, "matches": [m.to_dict() for m in hits]}
+        for q, hits in zip(queries, results)], "events": events}
+
+
+@router.get("/match/hash", response_model=s.HashResultOut, summary="Match one hash value")
+def match_one_hash(
+    request: Request, signal_type: str = Query(..., max_length=64),
+    value: str = Query(..., max_length=100_000),
+    threshold: int | None = Query(None, ge=0, le=256),
+    banks: list[str] | None = Query(None), principal: Principal = Depends(MatchScope),
+) -> dict[str, Any]:
+    results, _ = _lookup(request, principal, [HashQuery(signal_type, value)], threshold, banks)
+    return {"signal_type": signal_type, "value": value,
+            "matches": [m.to_dict() for m in results[0]]}
