@@ -66,7 +66,10 @@ def root(
 
 
 # Each module below defines ``register(app)``; adding a command group is one line here.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "apikey_cmd",
+    "serve_cmd",
+]
 
 for _module in COMMAND_MODULES:
     import_module(f"crowsnest.cli.{_module}").register(app)

@@ -14,6 +14,7 @@ from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from crowsnest.core.errors import UnsupportedMedia
 from crowsnest.db.engine import unit_of_work
 from crowsnest.services.apikeys import Principal
 from crowsnest.services.runtime import ServiceRuntime
@@ -55,3 +56,20 @@ def requires(scope: str) -> Callable[..., Principal]:
 MatchScope = requires("match")
 CurateScope = requires("curate")
 AdminScope = requires("admin")
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def multipart_body(request: Request) -> None:
+    """Refuse upload routes called with anything but ``multipart/form-data`` (415)."""
+    if _media_type(request) != "multipart/form-data":
+        raise UnsupportedMedia("send the file as multipart/form-data (field 'file')")
+
+
+def json_body(request: Request) -> None:
+    """Refuse JSON routes called with another content type (415)."""
+    media_type = _media_type(request)
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMedia("send the request body as application/json")

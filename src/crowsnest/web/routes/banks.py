@@ -15,7 +15,7 @@ from crowsnest.services import banks as bank_service
 from crowsnest.services import hashlists
 from crowsnest.services.apikeys import Principal
 from crowsnest.web import schemas as s
-from crowsnest.web.deps import CurateScope, MatchScope, runtime, transaction
+from crowsnest.web.deps import CurateScope, MatchScope, json_body, multipart_body, runtime, transaction
 from crowsnest.web.routes.matching import read_upload
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"], responses=s.ERRORS)
@@ -34,7 +34,8 @@ def list_banks(request: Request, _: Principal = Depends(MatchScope)) -> list[dic
         return [_bank(b) for b in bank_service.list_banks(session)]
 
 
-@router.post("", response_model=s.BankOut, status_code=201, summary="Create a bank")
+@router.post("", response_model=s.BankOut, status_code=201, summary="Create a bank",
+             dependencies=[Depends(json_body)])
 def create_bank(request: Request, body: s.BankIn,
                 who: Principal = Depends(CurateScope)) -> dict[str, Any]:
     with transaction(request) as session:
@@ -50,7 +51,7 @@ def get_bank(request: Request, name: str, _: Principal = Depends(MatchScope)) ->
         return _bank(bank_service.get_bank(session, name))
 
 
-@router.patch("/{name}", response_model=s.BankOut,
+@router.patch("/{name}", response_model=s.BankOut, dependencies=[Depends(json_body)],
               summary="Rename, describe, enable/disable or set the PDQ threshold of a bank")
 def patch_bank(request: Request, name: str, body: s.BankPatch,
                who: Principal = Depends(CurateScope)) -> dict[str, Any]:
@@ -87,6 +88,7 @@ def list_entries(
 
 
 @router.post("/{name}/entries", response_model=s.EntryAddOut, status_code=201,
+             dependencies=[Depends(json_body)],
              summary="Add one hash value (merged into an equal entry if present)")
 def add_entry(request: Request, name: str, body: s.EntryIn,
               who: Principal = Depends(CurateScope)) -> dict[str, Any]:
@@ -101,6 +103,7 @@ def add_entry(request: Request, name: str, body: s.EntryIn,
 
 
 @router.post("/{name}/entries/upload", response_model=list[s.EntryAddOut], status_code=201,
+             dependencies=[Depends(multipart_body)],
              summary="Hash an uploaded file and add every signal (the file is not kept)")
 def add_upload(
     request: Request, name: str, file: UploadFile = File(...),
@@ -191,6 +194,7 @@ def list_actions(request: Request, name: str,
 
 
 @router.post("/{name}/actions", response_model=s.ActionOut, status_code=201,
+             dependencies=[Depends(json_body)],
              summary="Add an action (e.g. a signed webhook) run when the bank matches")
 def add_action(request: Request, name: str, body: s.ActionIn,
                who: Principal = Depends(CurateScope)) -> dict[str, Any]:

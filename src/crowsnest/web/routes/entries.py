@@ -10,7 +10,7 @@ from crowsnest.services import actions
 from crowsnest.services import banks as bank_service
 from crowsnest.services.apikeys import Principal
 from crowsnest.web import schemas as s
-from crowsnest.web.deps import CurateScope, MatchScope, transaction
+from crowsnest.web.deps import CurateScope, MatchScope, json_body, transaction
 
 router = APIRouter(prefix="/v1/entries", tags=["banks"], responses=s.ERRORS)
 EntryId = Path(..., ge=1, le=2**53)
@@ -23,7 +23,8 @@ def get_entry(request: Request, entry_id: int = EntryId,
         return bank_service.get_entry(session, entry_id).to_dict()
 
 
-@router.patch("/{entry_id}", response_model=s.EntryOut, summary="Enable or disable an entry")
+@router.patch("/{entry_id}", response_model=s.EntryOut, summary="Enable or disable an entry",
+              dependencies=[Depends(json_body)])
 def patch_entry(request: Request, body: s.EntryPatch, entry_id: int = EntryId,
                 who: Principal = Depends(CurateScope)) -> dict[str, Any]:
     with transaction(request) as session:

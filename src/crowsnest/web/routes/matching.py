@@ -13,7 +13,7 @@ from crowsnest.services.hashing import hash_for_matching, hash_media_checked
 from crowsnest.services.lookup import HashQuery, match_hashes
 from crowsnest.services.matching import MatchItem
 from crowsnest.web import schemas as s
-from crowsnest.web.deps import MatchScope, runtime, transaction
+from crowsnest.web.deps import MatchScope, json_body, multipart_body, runtime, transaction
 
 router = APIRouter(prefix="/v1", tags=["matching"], responses=s.ERRORS)
 
@@ -41,7 +41,8 @@ def _content_type(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-@router.post("/hash", response_model=s.HashOut, summary="Hash an uploaded photo or video")
+@router.post("/hash", response_model=s.HashOut, summary="Hash an uploaded photo or video",
+             dependencies=[Depends(multipart_body)])
 def hash_upload(request: Request, file: UploadFile = File(...),
                 _: Principal = Depends(MatchScope)) -> dict[str, Any]:
     settings = runtime(request).settings
@@ -51,7 +52,8 @@ def hash_upload(request: Request, file: UploadFile = File(...),
             "signals": signals_out(hashed.signals)}
 
 
-@router.post("/match", response_model=s.MediaMatchOut, summary="Hash an upload and match it")
+@router.post("/match", response_model=s.MediaMatchOut, summary="Hash an upload and match it",
+             dependencies=[Depends(multipart_body)])
 def match_upload(
     request: Request, file: UploadFile = File(...),
     banks: list[str] | None = Query(None, description="Only these banks (repeatable)"),
@@ -93,7 +95,8 @@ def _lookup(request: Request, principal: Principal, queries: list[HashQuery],
 
 
 @router.post("/match/hashes", response_model=s.HashBatchOut,
-             summary="Match up to 1,000 hash values in one request")
+             summary="Match up to 1,000 hash values in one request",
+             dependencies=[Depends(json_body)])
 def match_hash_batch(request: Request, body: s.HashBatchIn,
                      principal: Principal = Depends(MatchScope)) -> dict[str, Any]:
     limit = runtime(request).settings.max_batch_hashes
