@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from crowsnest.db.models_service import ApiKey
 from crowsnest.db.repositories import apikeys as repo
 
 MAX_NAME = 200
+TOUCH_EVERY = timedelta(minutes=1)  # how often last_used_at is refreshed
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,20 @@ class KeyVerifier:
                 return None, "0" * 64
             if row.revoked_at is not None:
                 return None, row.digest
-            repo.touch(session, row.id, utcnow())
-            return Principal(row.name, row.key_id, tuple(row.scopes or ())), row.digest
+            principal = Principal(row.name, row.key_id, tuple(row.scopes or ()))
+            stale = row.last_used_at is None or utcnow() - row.last_used_at > TOUCH_EVERY
+            digest, pk = row.digest, row.id
+        if stale:
+            self._touch(pk)
+        return principal, digest
+
+    def _touch(self, pk: int) -> None:
+        # a separate, best-effort write: "last used" must never fail or slow a request
+        try:
+            with unit_of_work(self.factory) as session:
+                repo.touch(session, pk, utcnow())
+        except Exception:  # noqa: BLE001 - contention on SQLite; the next refresh retries
+            pass
 
     def forget(self) -> None:
         """Drop the cache (tests, or right after a revocation in this process)."""

@@ -322,7 +322,8 @@ def index_status(sync: IndexSync, signal_type: str | None) -> dict[str, Any]:
     if signal_type is not None:
         names = [signal_type_name(signal_type)]
     status = sync.status()
-    built_to = int(status.last_change_at.timestamp()) if status.last_change_at else -1
+    built = status.last_change_at or sync.loaded_at
+    built_to = int(built.timestamp()) if built else -1
     out = {}
     for name in names:
         present = status.loaded and name in status.sizes

@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from crowsnest.core.signals.base import SignalHash
 from crowsnest.db.engine import unit_of_work
 from crowsnest.db.models_service import OP_BANK, OP_DELETE
+from crowsnest.db.models import utcnow
+from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.repositories import changelog
 from crowsnest.services import telemetry
 from crowsnest.services.matching import Matcher, MatchItem
@@ -67,6 +69,8 @@ class IndexSync:
         self.matcher: Matcher | None = None
         self.watermark = 0
         self.last_change_at: datetime | None = None
+        self.loaded_at: datetime | None = None
+        self._bank_threshold: int | None = None  # largest enabled-bank PDQ override
         self._refreshed = 0.0  # time.monotonic() of the last successful poll
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -78,6 +82,8 @@ class IndexSync:
         with unit_of_work(self.factory) as session:
             watermark = changelog.latest_id(session)
             matcher = Matcher.build(session, pdq_threshold=self.pdq_threshold)
+            self._bank_threshold = bank_repo.max_pdq_threshold(session)
+        self.loaded_at = utcnow()
         with self._lock:
             self.matcher, self.watermark = matcher, watermark
             self._refreshed = time.monotonic()
@@ -95,6 +101,7 @@ class IndexSync:
                 rows = changelog.since(session, self.watermark, BATCH)
                 if rows:
                     self._apply(session, rows)
+                self._bank_threshold = bank_repo.max_pdq_threshold(session)
             applied += len(rows)
             if len(rows) < BATCH:
                 break
@@ -167,6 +174,12 @@ class IndexSync:
         with self._lock:
             return matcher.match_signals(session, signals, variants=variants,
                                          threshold=threshold, banks=banks)
+
+    def search_radius(self) -> int:
+        """PDQ radius for queries without their own threshold: the default or the largest
+        enabled bank override (refreshed every poll; per-bank limits are applied after)."""
+        override = self._bank_threshold
+        return max(self.pdq_threshold, override if override is not None else 0)
 
     def require(self) -> Matcher:
         """The matcher, or a 503-class error while the indexes are not loaded yet."""

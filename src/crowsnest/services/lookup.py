@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from crowsnest.core import registry
 from crowsnest.core.errors import CrowsnestError, InvalidInput
-from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.repositories import entries as entry_repo
 from crowsnest.services import telemetry
 from crowsnest.services.banks import validate_threshold
@@ -46,22 +45,24 @@ def canonical_queries(queries: Sequence[HashQuery]) -> list[HashQuery]:
     return out
 
 
-def match_hashes(
-    session: Session, sync: IndexSync, queries: Sequence[HashQuery], *,
-    threshold: int | None = None, banks: Sequence[str] | None = None,
-) -> list[list[MatchItem]]:
-    """Matches for each query, in query order (each list nearest first)."""
+Candidates = list[list[tuple[int, int]]]  # per query: (entry_id, distance)
+
+
+def find_candidates(
+    sync: IndexSync, queries: Sequence[HashQuery], threshold: int | None = None,
+) -> tuple[list[HashQuery], Candidates]:
+    """Validate and query the in-memory indexes only -- no database round trip.
+
+    The search radius is the query's threshold, else the largest of the default and every
+    enabled bank's override (cached by the index sync, refreshed with each poll).
+    """
     validate_threshold("pdq", threshold)
     clean = canonical_queries(queries)
-    only = frozenset(resolve_banks(session, banks).values()) if banks else None
-    radius = threshold
-    if radius is None:
-        override = bank_repo.max_pdq_threshold(session)
-        radius = max(sync.pdq_threshold, override if override is not None else 0)
+    radius = threshold if threshold is not None else sync.search_radius()
     by_type: dict[str, list[int]] = defaultdict(list)
     for position, query in enumerate(clean):
         by_type[query.signal_type].append(position)
-    raw: list[list[tuple[int, int]]] = [[] for _ in clean]  # (entry_id, distance)
+    raw: Candidates = [[] for _ in clean]
     matcher = sync.require()
     with sync._lock:
         for signal_type, positions in by_type.items():
@@ -73,6 +74,15 @@ def match_hashes(
             results = index.query_many([clean[p].value for p in positions], limit)
             for position, hits in zip(positions, results):
                 raw[position] = [(hit.entry_id, hit.distance) for hit in hits]
+    return clean, raw
+
+
+def resolve(
+    session: Session, sync: IndexSync, clean: Sequence[HashQuery], raw: Candidates, *,
+    threshold: int | None = None, banks: Sequence[str] | None = None,
+) -> list[list[MatchItem]]:
+    """Check candidates against the current database state (enabled flags, thresholds)."""
+    only = frozenset(resolve_banks(session, banks).values()) if banks else None
     found = entry_repo.hits(session, {entry_id for hits in raw for entry_id, _ in hits})
     out: list[list[MatchItem]] = []
     for query, hits in zip(clean, raw):
@@ -91,7 +101,32 @@ def match_hashes(
             items.append(MatchItem(hit.bank_name, entry_id, query.signal_type, distance,
                                    hit.labels))
         out.append(sorted(items, key=lambda m: (m.distance, m.bank, m.entry_id)))
-    for signal_type, positions in by_type.items():
-        telemetry.observe_lookups(signal_type, len(positions),
-                                  sum(len(out[p]) for p in positions))
+    record(clean, out)
     return out
+
+
+def record(clean: Sequence[HashQuery], results: Sequence[Sequence[MatchItem]]) -> None:
+    """Count lookups and matches per signal type (Prometheus)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for query, hits in zip(clean, results):
+        counts[query.signal_type][0] += 1
+        counts[query.signal_type][1] += len(hits)
+    for signal_type, (lookups, matches) in counts.items():
+        telemetry.observe_lookups(signal_type, lookups, matches)
+
+
+def needs_database(raw: Candidates, banks: Sequence[str] | None) -> bool:
+    """Whether candidates must be resolved (any hit, or a bank filter to check)."""
+    return bool(banks) or any(raw)
+
+
+def match_hashes(
+    session: Session, sync: IndexSync, queries: Sequence[HashQuery], *,
+    threshold: int | None = None, banks: Sequence[str] | None = None,
+) -> list[list[MatchItem]]:
+    """Matches for each query, in query order (each list nearest first)."""
+    clean, raw = find_candidates(sync, queries, threshold)
+    if not needs_database(raw, banks):
+        record(clean, [[] for _ in clean])
+        return [[] for _ in clean]
+    return resolve(session, sync, clean, raw, threshold=threshold, banks=banks)

@@ -39,12 +39,14 @@ def transaction(request: Request) -> Iterator[Session]:
 def requires(scope: str) -> Callable[..., Principal]:
     """Dependency: the authenticated caller, who must hold ``scope``."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         key: str | None = Security(api_key_header),
         credentials: HTTPAuthorizationCredentials | None = Security(bearer),
     ) -> Principal:
         presented = key or (credentials.credentials if credentials else None)
+        # verified keys are cached in memory, so this is a dict lookup on the event loop;
+        # only a cache miss (once per key per TTL) reads the database
         principal = runtime(request).keys.authenticate(presented)
         principal.require(scope)
         return principal
