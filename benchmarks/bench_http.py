@@ -74,14 +74,24 @@ def build_database(path: Path, size: int) -> tuple[str, list[str], str]:
     return url, banked, key
 
 
+def reuse_database(path: Path, size: int) -> tuple[str, list[str], str]:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        _, key = apikeys.create_key(session, f"bench-{time.time_ns()}", ["match"])
+    engine.dispose()
+    return url, random_hashes(size, seed=7), key
+
+
 def make_queries(banked: list[str], n: int) -> list[str]:
     rng = random.Random(11)
     misses = random_hashes(n, seed=13)
     return [near(rng.choice(banked), 8, rng) if i % 10 == 0 else misses[i] for i in range(n)]
 
 
-def baseline(url: str, queries: list[str]) -> float:
-    """In-process lookups/s through the same service function the route calls."""
+def baseline(url: str, queries: list[str]) -> tuple[float, float]:
+    """In-process lookups/s through the same service function the route calls, one at a
+    time and in batches of 1,000 (hashes/s)."""
     from crowsnest.services.index_sync import IndexSync
     from crowsnest.services.lookup import HashQuery, match_hashes
 
@@ -89,14 +99,26 @@ def baseline(url: str, queries: list[str]) -> float:
     factory = make_session_factory(engine)
     sync = IndexSync(factory)
     sync.load()
+    wait = getattr(sync.require().indexes["pdq"], "wait", None)
+    if callable(wait):
+        wait()  # let a background index build finish before timing
+    for value in queries[-500:]:  # warm-up: JIT compilation, caches
+        with unit_of_work(factory) as session:
+            match_hashes(session, sync, [HashQuery("pdq", value)])
     sample = queries[:2000]
     start = time.perf_counter()
     for value in sample:
         with unit_of_work(factory) as session:
             match_hashes(session, sync, [HashQuery("pdq", value)])
     elapsed = time.perf_counter() - start
+    batch_queries = [HashQuery("pdq", v) for v in queries[:5000]]
+    start = time.perf_counter()
+    for i in range(0, len(batch_queries), 1000):
+        with unit_of_work(factory) as session:
+            match_hashes(session, sync, batch_queries[i:i + 1000])
+    batch_rate = len(batch_queries) / (time.perf_counter() - start)
     engine.dispose()
-    return len(sample) / elapsed
+    return len(sample) / elapsed, batch_rate
 
 
 async def _connection(port: int, requests: list[bytes], stop_at: float,
@@ -179,18 +201,25 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--reuse-db", type=Path, default=None,
+                        help="keep the built database here and reuse it on the next run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        url, banked, key = build_database(Path(tmp) / "bench.db", args.size)
+        path = args.reuse_db or Path(tmp) / "bench.db"
+        if args.reuse_db and path.exists():
+            url, banked, key = reuse_database(path, args.size)
+        else:
+            url, banked, key = build_database(path, args.size)
         print(f"built bank of {args.size:,} PDQ hashes in {time.perf_counter() - t0:.1f} s",
               file=sys.stderr)
         queries = make_queries(banked, 20_000)
-        base = baseline(url, queries)
-        print(f"baseline in-process: {base:,.0f} lookups/s", file=sys.stderr)
+        base, base_batch = baseline(url, queries)
+        print(f"baseline in-process: {base:,.0f} lookups/s, {base_batch:,.0f} hashes/s "
+              "in batches", file=sys.stderr)
         process = start_server(url, args.port, args.workers)
         try:
             single = load(args.port, [get_request(key, q) for q in queries], args.seconds,
@@ -203,10 +232,12 @@ def main() -> None:
     result = {
         "size": args.size, "workers": args.workers, "concurrency": args.concurrency,
         "index": index_kind(), "baseline_lookups_per_s": round(base),
+        "baseline_batch_hashes_per_s": round(base_batch),
         "single": {k: round(v, 2) for k, v in single.items()},
         "batch_hashes_per_s": round(batch["rps"] * 1000),
         "batch": {k: round(v, 2) for k, v in batch.items()},
         "http_vs_baseline": round(single["rps"] / base, 3),
+        "batch_vs_baseline": round(batch["rps"] * 1000 / base_batch, 3),
     }
     print(json.dumps(result, indent=2))
     if args.write_docs:
@@ -227,7 +258,8 @@ on the same 2-core machine ({r['concurrency']} connections), queries 90 % misses
 | baseline: same lookups in-process, no HTTP | {r['baseline_lookups_per_s']:,} lookups/s | -- |
 | `GET /v1/match/hash` | {s['rps']:,.0f} lookups/s ({r['http_vs_baseline']:.2f} x baseline) | >= 1,000/s |
 | latency p50 / p99 | {s['p50_ms']:.1f} ms / {s['p99_ms']:.1f} ms | p99 <= 25 ms |
-| `POST /v1/match/hashes`, 1,000 per request | {r['batch_hashes_per_s']:,} hashes/s (p99 {b['p99_ms']:.0f} ms per batch) | >= 20,000/s |
+| baseline: batches of 1,000 in-process, no HTTP | {r['baseline_batch_hashes_per_s']:,} hashes/s | -- |
+| `POST /v1/match/hashes`, 1,000 per request | {r['batch_hashes_per_s']:,} hashes/s ({r['batch_vs_baseline']:.2f} x baseline; p99 {b['p99_ms']:.0f} ms per batch) | >= 20,000/s |
 | non-200 answers | {s['errors'] + b['errors']} | 0 |
 
 """
