@@ -207,3 +207,18 @@ def test_import_atomic_and_skip_invalid_then_export(service: Service,
     assert status["loaded"] and status["last_change_id"] == 0
     service.sync()
     assert c.get("/v1/index", headers=admin).json()["sizes"]["md5"] == 5
+
+
+def test_video_upload_is_hashed_and_matched(service: Service, admin: dict[str, str]) -> None:
+    from importlib import resources
+
+    video = (resources.files("crowsnest.testing") / "samples" / "moving_shapes.mp4").read_bytes()
+    c = service.client
+    hashed = c.post("/v1/hash", files={"file": ("v.mp4", video, "video/mp4")}, headers=admin)
+    assert hashed.status_code == 200 and hashed.json()["content_type"] == "video"
+    assert {"vpdq", "md5"} <= set(hashed.json()["signals"])
+    c.post("/v1/banks", json={"name": "videos"}, headers=admin)
+    c.post("/v1/banks/videos/entries/upload", files={"file": ("v.mp4", video)}, headers=admin)
+    service.sync()
+    found = c.post("/v1/match", files={"file": ("v.mp4", video)}, headers=admin).json()
+    assert {m["signal_type"] for m in found["matches"]} >= {"vpdq", "md5"}
