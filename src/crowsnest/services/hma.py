@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crowsnest.core import registry
-from crowsnest.core.errors import Conflict, CrowsnestError, InvalidInput, NotFound
+from crowsnest.core.errors import Conflict, CrowsnestError, NotFound
 from crowsnest.core.sampling import in_sample
 from crowsnest.db.repositories import actions as settings_repo
 from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.repositories import entries as entry_repo
 from crowsnest.services import banks as bank_service
 from crowsnest.services.index_sync import IndexSync
+from crowsnest.services.lookup import HashQuery, find_candidates, record, resolve
 
 BANK_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 ALIASES = {"video_md5": "md5"}
@@ -270,10 +271,11 @@ def lookup(session: Session, sync: IndexSync, signal_type: str, signal: str, *,
            bypass_coinflip: bool = False) -> dict[str, list[dict[str, Any]]]:
     """``{BANK: [{"bank_content_id", "distance"}]}`` for enabled content of sampled banks."""
     ours, value = validate_signal(signal_type, signal)
-    try:
-        items = sync.match_signals(session, {ours: value})
-    except InvalidInput as error:
-        raise HmaError(400, error.message) from None
+    clean, raw = find_candidates(sync, [HashQuery(ours, value)])
+    if not any(raw):
+        record(clean, [[]])
+        return {}  # a miss needs no database round trip
+    items = resolve(session, sync, clean, raw)[0]
     if not items:
         return {}
     wanted = _bank_filter(banks)
