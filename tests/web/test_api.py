@@ -222,3 +222,23 @@ def test_video_upload_is_hashed_and_matched(service: Service, admin: dict[str, s
     service.sync()
     found = c.post("/v1/match", files={"file": ("v.mp4", video)}, headers=admin).json()
     assert {m["signal_type"] for m in found["matches"]} >= {"vpdq", "md5"}
+
+
+def test_index_follows_bank_disable_and_cascading_delete(service: Service,
+                                                         admin: dict[str, str]) -> None:
+    c = service.client
+    c.post("/v1/banks", json={"name": "b"}, headers=admin)
+    for i in range(3):
+        c.post("/v1/banks/b/entries", json={"signal_type": "md5", "value": f"{i:032x}"},
+               headers=admin)
+    service.sync()
+    assert service.rt.index.status().sizes["md5"] == 3
+    c.patch("/v1/banks/b", json={"enabled": False}, headers=admin)
+    service.sync()
+    assert service.rt.index.status().sizes["md5"] == 0
+    c.patch("/v1/banks/b", json={"enabled": True}, headers=admin)
+    service.sync()
+    assert service.rt.index.status().sizes["md5"] == 3
+    c.delete("/v1/banks/b", headers=admin)  # entries go by ON DELETE CASCADE
+    service.sync()
+    assert service.rt.index.status().sizes["md5"] == 0
