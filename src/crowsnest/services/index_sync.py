@@ -83,6 +83,10 @@ class IndexSync:
             watermark = changelog.latest_id(session)
             matcher = Matcher.build(session, pdq_threshold=self.pdq_threshold)
             self._bank_threshold = bank_repo.max_pdq_threshold(session)
+        for index in matcher.indexes.values():
+            settle = getattr(index, "wait", None)  # an index building in the background
+            if callable(settle):
+                settle()  # "loaded" (and /readyz) means queries run at full speed
         self.loaded_at = utcnow()
         with self._lock:
             self.matcher, self.watermark = matcher, watermark
