@@ -1,14 +1,15 @@
 """Signal types for the format tests while the real ones are not installed.
 
 The readers validate hashes through the plug-in registry. Until the built-in ``md5``,
-``sha256`` and ``pdq`` signal types are registered, these small hex-validating stand-ins
-fill the gaps (a registered real type always wins), so the tests exercise the same
-registry path production code uses.
+``sha256``, ``pdq`` and ``vpdq`` signal types are registered, these small validating
+stand-ins fill the gaps (a registered real type always wins), so the tests exercise the
+same registry path production code uses.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -58,7 +59,27 @@ class Pdq(_HexSignal):
     digits = 64
 
 
-STAND_INS = {cls.name: cls() for cls in (Md5, Sha256, Pdq)}
+class Vpdq(_HexSignal):
+    """Canonical vPDQ text: a JSON list of ``"<64 hex>,<quality>,<seconds, 3 decimals>"``."""
+
+    name = "vpdq"
+    content_types = frozenset({ContentType.VIDEO})
+
+    def validate(self, value: str) -> str:
+        try:
+            frames = json.loads(value)
+            assert isinstance(frames, list) and frames
+            out = []
+            for frame in frames:
+                pdq, quality, seconds = frame.split(",")
+                assert re.fullmatch("[0-9a-fA-F]{64}", pdq)
+                out.append(f"{pdq.lower()},{int(quality)},{float(seconds):.3f}")
+        except (ValueError, AssertionError, AttributeError, TypeError):
+            raise InvalidHash(f"invalid vPDQ hash {value[:80]!r}") from None
+        return json.dumps(out)
+
+
+STAND_INS = {cls.name: cls() for cls in (Md5, Sha256, Pdq, Vpdq)}
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -12,6 +12,8 @@ SHA256 = ["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
           "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"]
 PDQ = ["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
        "0000000000000000000000000000000000000000000000000000000000000000"]
+#: A two-frame vPDQ value in its canonical form: a JSON list of "pdq_hex,quality,seconds".
+VPDQ = ('["' + PDQ[0] + ',100,0.000", "' + PDQ[0] + ',98,1.000"]')
 
 RICH = [
     HashRecord("md5", MD5[0], labels=("A1", "baseline"), source="hotline-x",

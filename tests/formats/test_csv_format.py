@@ -112,3 +112,11 @@ def test_writer_output_is_a_documented_header_and_rows() -> None:
         "signal_type,value,labels,source,external_id,note,added_at\r\n"
         f'md5,{MD5[0]},A1;b 2,,,"x,y",2024-05-01T12:00:00+02:00\r\n')
 
+
+
+def test_blank_lines_before_the_header_are_skipped() -> None:
+    rows = read(f"\n\r\nsignal_type,value\nmd5,{MD5[0]}\n".encode())
+    assert [(r.line, r.record) for r in rows] == [(4, HashRecord("md5", MD5[0]))]
+    rows = read(b"\n\nvalue\n")
+    assert [(r.line, str(r.error)) for r in rows] == [
+        (3, "line 3: missing required column(s) signal_type (or give a default signal type)")]

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from crowsnest.core.errors import UnknownFormat
-from crowsnest.formats import HashRecord, all_formats, detect_format, get_format, read_path
+from crowsnest.formats import (
+    HashRecord,
+    all_formats,
+    detect_format,
+    detect_stream,
+    get_format,
+    read_path,
+)
 
 from format_samples import MD5, PDQ
 
@@ -35,6 +42,7 @@ def test_builtin_formats_are_registered_by_literal_name() -> None:
     ("hashes.txt", TE_HEAD, "te"),          # .txt is claimed by te and plain: sniff decides
     ("hashes.txt", PLAIN_HEAD, "plain"),
     ("export", CSV_HEAD, "csv"),            # no known extension: sniff among all formats
+    ("export", b"\r\n" + CSV_HEAD[3:], "csv"),
     ("export", JSONL_HEAD, "jsonl"),
     ("export.dat", TE_HEAD, "te"),
     ("-", PLAIN_HEAD, "plain"),
@@ -69,3 +77,29 @@ def test_read_path_detects_and_streams(tmp_path: Path) -> None:
     assert [r.record for r in rows] == [HashRecord("pdq", PDQ[0]), HashRecord("md5", MD5[0])]
     rows = list(read_path(path, format_name="plain", default_signal_type="md5"))
     assert [r.line for r in rows if not r.ok] == [2, 3]
+
+
+def test_detect_stream_keeps_the_head_of_an_unseekable_stream() -> None:
+    import io
+
+    class Pipe(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self._data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            chunk = self._data.read(min(len(buffer), 7))  # short reads, like a pipe
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    body = b"".join(b"pdq " + PDQ[0].encode() + b"\n" for _ in range(20_000))
+    name, stream = detect_stream("-", Pipe(TE_HEAD + body))  # type: ignore[arg-type]
+    assert name == "te"
+    rows = list(get_format(name).read(stream))
+    assert len(rows) == 20_001 and all(r.ok for r in rows)
+
+    seekable = io.BytesIO(PLAIN_HEAD)
+    name, same = detect_stream("upload", seekable)
+    assert (name, same, same.tell()) == ("plain", seekable, 0)

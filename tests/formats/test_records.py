@@ -11,7 +11,8 @@ from crowsnest.formats import HashRecord, ParsedRow
 
 
 def test_record_normalises_labels_empty_strings_and_naive_times() -> None:
-    record = HashRecord("md5", "ab", labels=["b", "a", "b"], source="", note="",  # type: ignore[arg-type]
+    labels: list[str] = ["b", "a", "b"]
+    record = HashRecord("md5", "ab", labels=labels, source="", note="",  # type: ignore[arg-type]
                         external_id="", added_at=datetime(2024, 1, 1))
     assert record.labels == ("b", "a")
     assert record.source is record.note is record.external_id is None

@@ -9,7 +9,7 @@ import pytest
 from crowsnest.core.errors import InvalidInput
 from crowsnest.formats import HashRecord, ParsedRow, get_format
 
-from format_samples import MD5, PDQ, SHA256
+from format_samples import MD5, PDQ, SHA256, VPDQ
 
 
 def read(name: str, data: bytes, default: str | None = None) -> list[ParsedRow]:
@@ -29,12 +29,19 @@ def test_te_reads_threatexchange_lines_comments_tabs_and_aliases() -> None:
         (5, HashRecord("sha256", SHA256[0]))]
 
 
-def test_te_bare_hash_needs_a_default_and_trailing_text_is_refused() -> None:
-    data = f"{MD5[0]}\nmd5 {MD5[1]} extra\ntmk 00\n".encode()
-    assert reasons(read("te", data)) == [
-        (1, "wrong_field_count"), (2, "wrong_field_count"), (3, "unknown_signal_type")]
+def test_te_value_is_the_rest_of_the_line_as_in_threatexchange() -> None:
+    data = f"{MD5[0]}\nmd5 {MD5[1]} extra\ntmk 00\nvpdq {VPDQ}\n".encode()
+    rows = read("te", data)
+    assert reasons(rows) == [
+        (1, "wrong_field_count"), (2, "invalid_hash"), (3, "unknown_signal_type")]
+    assert rows[3].record == HashRecord("vpdq", VPDQ)
+    # with a default, a line not starting with a known signal type is one bare value
     rows = read("te", data, default="md5")
     assert rows[0].record == HashRecord("md5", MD5[0])
+    assert reasons(rows) == [(2, "invalid_hash"), (3, "invalid_hash")]
+    assert rows[3].record == HashRecord("vpdq", VPDQ)
+    rows = read("te", f"{VPDQ}\n".encode(), default="vpdq")
+    assert rows[0].record == HashRecord("vpdq", VPDQ)
 
 
 def test_te_writer_is_one_signal_per_line() -> None:
@@ -59,8 +66,12 @@ def test_plain_with_default_reads_every_line_as_that_type() -> None:
     assert reasons(rows) == [(3, "invalid_hash")]
 
 
-def test_plain_refuses_two_fields_on_a_line() -> None:
-    assert reasons(read("plain", f"{MD5[0]} {MD5[1]}\n".encode())) == [(1, "wrong_field_count")]
+def test_plain_value_is_the_whole_line() -> None:
+    data = f"{MD5[0]} {MD5[1]}\n".encode()
+    assert reasons(read("plain", data)) == [(1, "ambiguous_signal_type")]
+    assert reasons(read("plain", data, default="md5")) == [(1, "invalid_hash")]
+    rows = read("plain", f"  {VPDQ}  \n".encode(), default="vpdq")
+    assert rows[0].record == HashRecord("vpdq", VPDQ)
 
 
 def test_plain_writer_holds_one_signal_type() -> None:
@@ -75,4 +86,6 @@ def test_plain_writer_holds_one_signal_type() -> None:
 @pytest.mark.parametrize("name", ["te", "plain"])
 def test_text_writers_refuse_values_that_would_not_read_back(name: str) -> None:
     with pytest.raises(InvalidInput):
-        get_format(name).write([HashRecord("md5", "ab cd")], io.BytesIO())
+        get_format(name).write([HashRecord("md5", "ab\ncd")], io.BytesIO())
+    with pytest.raises(InvalidInput):
+        get_format(name).write([HashRecord("md5", " abcd")], io.BytesIO())

@@ -1,7 +1,8 @@
 """Hash-list formats (readers and writers), each a plug-in in ``crowsnest.formats``.
 
 Public API: :class:`HashRecord`, :class:`ParsedRow`, :class:`HashListFormat`,
-:func:`get_format`, :func:`all_formats`, :func:`detect_format`, :func:`read_path`.
+:func:`get_format`, :func:`all_formats`, :func:`detect_format`,
+:func:`detect_stream`, :func:`read_path`.
 See ``docs/formats.md``.
 """
 
@@ -10,6 +11,7 @@ from crowsnest.formats.lookup import (
     SNIFF_BYTES,
     all_formats,
     detect_format,
+    detect_stream,
     get_format,
     read_path,
 )
@@ -22,6 +24,7 @@ __all__ = [
     "ParsedRow",
     "all_formats",
     "detect_format",
+    "detect_stream",
     "get_format",
     "read_path",
 ]

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from crowsnest.core.errors import FormatError, InvalidInput
 
@@ -28,6 +28,10 @@ FIELDS: tuple[str, ...] = (
 )
 #: Characters a label may not contain: ``;`` separates labels in the csv format, and
 #: control characters (newline, NUL, ...) break line-based files and PostgreSQL text.
+#: What each metadata field reads back as when a format does not keep it.
+_METADATA_DEFAULTS: dict[str, Any] = {
+    "labels": (), "source": None, "external_id": None, "note": None, "added_at": None,
+}
 LABEL_FORBIDDEN = frozenset(";") | frozenset(map(chr, range(32))) | {"\x7f"}
 
 
@@ -181,9 +185,7 @@ class HashListFormat(ABC):
 
     def project(self, record: HashRecord) -> HashRecord:
         """``record`` as this format reads it back: fields outside ``keeps`` reset."""
-        changes = {
-            f.name: f.default for f in dataclasses.fields(HashRecord) if f.name not in self.keeps
+        changes: dict[str, Any] = {
+            name: default for name, default in _METADATA_DEFAULTS.items() if name not in self.keeps
         }
-        changes.pop("signal_type", None)  # always known: from the file or the default
-        changes.pop("value", None)
         return dataclasses.replace(record, **changes) if changes else record

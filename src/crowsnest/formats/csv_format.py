@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from crowsnest.formats.base import FIELDS, HashListFormat, HashRecord, ParsedRow
 from crowsnest.formats.lines import (
+    MAX_LINE_BYTES,
     TOO_LONG,
     RecordBuilder,
     format_datetime,
@@ -71,36 +72,44 @@ class CsvFormat(HashListFormat):
         self, stream: BinaryIO, *, default_signal_type: str | None = None
     ) -> Iterator[ParsedRow]:
         builder = RecordBuilder(default_signal_type)
+        if csv.field_size_limit() < MAX_LINE_BYTES:
+            # process-wide setting; long vPDQ values need more than the 128 KiB default
+            csv.field_size_limit(MAX_LINE_BYTES)
         source = _Source(stream)
         reader = csv.reader(source, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield line_error(1, f"header row is not valid CSV: {exc}", "bad_header")
-            return
-        columns = self._check_header(header, default_signal_type is not None)
+        header: list[str] = []
+        while not header:  # blank lines before the header are skipped like any others
+            try:
+                header = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield line_error(source.line, f"header row is not valid CSV: {exc}",
+                                 "bad_header")
+                return
+        columns = self._check_header(header, source.line, default_signal_type is not None)
         if isinstance(columns, ParsedRow):
             yield columns
             return
         yield from self._rows(reader, source, columns, builder)
 
-    def _check_header(self, header: list[str], has_default: bool) -> list[str] | ParsedRow:
+    def _check_header(
+        self, header: list[str], line: int, has_default: bool
+    ) -> list[str] | ParsedRow:
         if _has_escaped_bytes(header):
-            return line_error(1, "header row is not valid UTF-8", "invalid_utf8")
+            return line_error(line, "header row is not valid UTF-8", "invalid_utf8")
         columns = [cell.strip().lower() for cell in header]
         unknown = [c for c in columns if c not in FIELDS]
         if unknown:
-            return line_error(1, f"unknown column(s) {', '.join(map(repr, unknown))} "
+            return line_error(line, f"unknown column(s) {', '.join(map(repr, unknown))} "
                                  f"(known: {', '.join(FIELDS)})", "bad_header")
         duplicated = sorted({c for c in columns if columns.count(c) > 1})
         if duplicated:
-            return line_error(1, f"duplicate column(s) {', '.join(duplicated)}", "bad_header")
+            return line_error(line, f"duplicate column(s) {', '.join(duplicated)}", "bad_header")
         required = ["value"] if has_default else ["signal_type", "value"]
         missing = [c for c in required if c not in columns]
         if missing:
-            return line_error(1, f"missing required column(s) {', '.join(missing)}"
+            return line_error(line, f"missing required column(s) {', '.join(missing)}"
                                  + ("" if has_default else " (or give a default signal type)"),
                               "bad_header")
         return columns
@@ -171,6 +180,7 @@ class CsvFormat(HashListFormat):
         return count
 
     def sniff(self, head: bytes) -> bool:
-        first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+        lines = [line for line in head.removeprefix(b"\xef\xbb\xbf").splitlines() if line.strip()]
+        first = lines[0] if lines else b""
         cells = [c.strip(b' \r"').lower() for c in first.split(b",")]
         return b"value" in cells and all(c.decode("ascii", "replace") in FIELDS for c in cells)

@@ -17,8 +17,9 @@ from crowsnest.core.errors import FormatError, InvalidInput, UnknownSignalType
 from crowsnest.formats.base import HashRecord, ParsedRow
 
 #: Longest physical line a reader accepts (bytes, newline included). Longer lines are
-#: skipped in bounded steps and reported, so memory stays bounded on hostile input.
-MAX_LINE_BYTES = 1 << 20
+#: skipped in bounded steps and reported, so memory stays bounded on hostile input. A vPDQ
+#: value grows ~82 bytes per second of video, so 8 MiB still holds a day-long video.
+MAX_LINE_BYTES = 8 << 20
 BOM = b"\xef\xbb\xbf"
 
 
@@ -164,11 +165,11 @@ class RecordBuilder:
         return ParsedRow(number, record=record)
 
 
-def token_lines(stream: BinaryIO) -> Iterator[tuple[int, list[str]] | ParsedRow]:
-    """Whitespace-separated fields of each meaningful line of a simple text list.
+def text_lines(stream: BinaryIO) -> Iterator[tuple[int, str] | ParsedRow]:
+    """Each meaningful line of a simple text list, stripped of surrounding whitespace.
 
     Blank lines and lines whose first non-space character is ``#`` are skipped; CRLF is
-    fine. Lines that cannot be decoded come out as error rows instead of fields.
+    fine. Lines that cannot be decoded come out as error rows instead.
     """
     for number, raw in iter_lines(stream):
         if raw is TOO_LONG:
@@ -176,13 +177,12 @@ def token_lines(stream: BinaryIO) -> Iterator[tuple[int, list[str]] | ParsedRow]
             continue
         assert isinstance(raw, bytes)
         try:
-            text = decode_line(raw)
+            text = decode_line(raw).strip()
         except UnicodeDecodeError as exc:
             yield utf8_error(number, exc)
             continue
-        fields = text.split()
-        if fields and not fields[0].startswith("#"):
-            yield number, fields
+        if text and not text.startswith("#"):
+            yield number, text
 
 
 def first_meaningful_line(head: bytes) -> list[bytes] | None:

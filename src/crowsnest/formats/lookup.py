@@ -8,8 +8,10 @@ so the user passes the format explicitly.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from crowsnest.core import registry
 from crowsnest.core.errors import UnknownFormat
@@ -65,6 +67,48 @@ def detect_format(filename: str, head: bytes) -> str:
     )
 
 
+class _Prepended(io.RawIOBase):
+    """``head`` followed by the rest of a stream that cannot seek back (stdin, a pipe)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        chunk = self._rest.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def detect_stream(filename: str, stream: BinaryIO) -> tuple[str, BinaryIO]:
+    """Detect the format of an open stream without losing its first bytes.
+
+    Returns the format name and a stream to read from: ``stream`` itself, rewound, when it
+    can seek; otherwise a buffered stream that replays the sniffed head first.
+    """
+    buffer = bytearray()
+    while len(buffer) < SNIFF_BYTES:  # raw streams and pipes may return short reads
+        chunk = stream.read(SNIFF_BYTES - len(buffer))
+        if not chunk:
+            break
+        buffer += chunk
+    head = bytes(buffer)
+    name = detect_format(filename, head)
+    if stream.seekable():
+        stream.seek(-len(head), io.SEEK_CUR)
+        return name, stream
+    return name, io.BufferedReader(_Prepended(head, stream))
+
+
 def read_path(
     path: str | Path, *, format_name: str | None = None, default_signal_type: str | None = None
 ) -> Iterator[ParsedRow]:
@@ -74,9 +118,8 @@ def read_path(
     or closed.
     """
     path = Path(path)
-    with path.open("rb") as stream:
+    with path.open("rb") as raw:
+        stream: BinaryIO = raw
         if format_name is None:
-            format_name = detect_format(path.name, stream.read(SNIFF_BYTES))
-            stream.seek(0)
-        fmt = get_format(format_name)
-        yield from fmt.read(stream, default_signal_type=default_signal_type)
+            format_name, stream = detect_stream(path.name, raw)
+        yield from get_format(format_name).read(stream, default_signal_type=default_signal_type)

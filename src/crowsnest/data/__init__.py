@@ -1,0 +1,1 @@
+"""Data files shipped with crowsnest (no code)."""

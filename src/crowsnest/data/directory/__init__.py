@@ -1,0 +1,1 @@
+"""The help directory: one JSON file per region plus international.json (see docs/directory.md)."""
