@@ -68,8 +68,6 @@ def root(
 # Each module below defines ``register(app)``; adding a command group is one line here.
 COMMAND_MODULES: list[str] = [
     "directory_cmd",
-    "apikey_cmd",
-    "serve_cmd",
 ]
 
 for _module in COMMAND_MODULES:
