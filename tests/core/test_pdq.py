@@ -127,3 +127,10 @@ def test_dihedral_variants_are_close_to_the_hashes_of_the_transformed_images() -
         assert PDQ.distance(variants[index].value, transformed) <= 16
         assert all(PDQ.distance(variants[i].value, transformed) > 100
                    for i in range(8) if i != index)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 2), (1, 500), (500, 1)])
+def test_tiny_and_degenerate_images_hash_with_low_quality(size: tuple[int, int]) -> None:
+    result = PDQ.hash(encode(textured(*size), "PNG"))
+    assert len(result.value) == 64
+    assert result.quality == 0 and result.extra["low_quality"] is True

@@ -17,9 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-pytest.importorskip("crowsnest.db.models", reason="needs the store work merged from main")
 
-from crowsnest.config import Settings  # noqa: E402
+from crowsnest.config import Settings
 from crowsnest.db.engine import unit_of_work
 from crowsnest.services import apikeys
 from crowsnest.services.runtime import ServiceRuntime

@@ -67,7 +67,15 @@ def root(
 
 # Each module below defines ``register(app)``; adding a command group is one line here.
 COMMAND_MODULES: list[str] = [
+    "hash_cmd",
+    "bank_cmd",
+    "match_cmd",
+    "scan_cmd",
+    "db_cmd",
+    "demo_cmd",
     "directory_cmd",
+    "apikey_cmd",
+    "serve_cmd",
 ]
 
 for _module in COMMAND_MODULES:

@@ -128,3 +128,11 @@ class ExternalDependencyError(CrowsnestError):
     code = "dependency_unavailable"
     http_status = 503
     exit_code = 3
+
+
+class SchemaOutOfDate(CrowsnestError):
+    """The database schema is missing or older than this code; run ``crowsnest db upgrade``."""
+
+    code = "schema_out_of_date"
+    http_status = 503
+    exit_code = 3

@@ -1,1 +1,1 @@
-"""Repositories: every database query of crowsnest lives in this package."""
+"""Every database query of crowsnest lives in this package, one module per aggregate."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the crowsnest schema (run with ``crowsnest db upgrade``)."""
