@@ -8,6 +8,7 @@ apply). Background threads are off: tests call ``rt.index.poll_once()`` and
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 
+from sqlalchemy import inspect, text
+
 from crowsnest.config import Settings
-from crowsnest.db.engine import unit_of_work
+from crowsnest.db.engine import make_engine, unit_of_work
+from crowsnest.db.migrate import upgrade
 from crowsnest.services import apikeys
 from crowsnest.services.runtime import ServiceRuntime
 from crowsnest.web.app import create_app
@@ -42,13 +46,45 @@ class Service:
         self.rt.index.poll_once()
 
 
+@pytest.fixture(scope="session")
+def web_postgres_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for this worker's web tests (emptied per test)."""
+    from tests.conftest import _drop_postgres_database, _postgres_database
+
+    name = f"crowsnest_web_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    url = _postgres_database(name)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    _drop_postgres_database(name)
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Database URL for the service under test: a fresh SQLite file, or the (emptied)
+    PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'svc.db'}"
+    url = request.getfixturevalue("web_postgres_url")
+    _empty_postgres(url)
+    return str(url)
+
+
 @pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
+def make_service(backend: str) -> Iterator[Callable[..., Service]]:
     clients: list[TestClient] = []
 
     def factory(**overrides: Any) -> Service:
-        settings = Settings(database_url=f"sqlite:///{tmp_path / f'svc{len(clients)}.db'}",
-                            run_background_workers=False, **overrides)
+        settings = Settings(database_url=backend, run_background_workers=False, **overrides)
         runtime = ServiceRuntime.from_settings(settings)
         client = TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False)
         client.__enter__()
@@ -58,6 +94,7 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
     yield factory
     for client in clients:
         client.__exit__(None, None, None)
+        client.app.state.runtime.engine.dispose()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

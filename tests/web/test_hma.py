@@ -163,7 +163,7 @@ def test_url_hashing_is_off_and_never_reaches_private_addresses(make_service) ->
     r = off.client.get("/h/hash", params={"url": "http://example.com/a.png"}, headers=headers)
     assert r.status_code == 403 and "disabled" in r.json()["message"]
     on = make_service(url_fetch_enabled=True)
-    headers = on.key("m", "match")
+    headers = on.key("m2", "match")
     for url in ("http://127.0.0.1:5432/", "http://169.254.169.254/latest/meta-data",
                 "http://[::1]/x", "http://localhost/x", "file:///etc/passwd"):
         r = on.client.get("/h/hash", params={"url": url}, headers=headers)
