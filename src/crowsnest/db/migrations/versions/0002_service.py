@@ -93,6 +93,12 @@ _TRIGGER_NAMES = [
 
 
 def _create_tables() -> None:
+    _create_keys_and_log()
+    _create_outbox()
+    _create_bank_extras()
+
+
+def _create_keys_and_log() -> None:
     op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -117,6 +123,9 @@ def _create_tables() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_log")),
     )
+
+
+def _create_outbox() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
@@ -136,6 +145,9 @@ def _create_tables() -> None:
     )
     op.create_index(op.f("ix_outbox_status"), "outbox", ["status"])
     op.create_index(op.f("ix_outbox_next_attempt_at"), "outbox", ["next_attempt_at"])
+
+
+def _create_bank_extras() -> None:
     op.create_table(
         "bank_actions",
         sa.Column("id", sa.Integer(), nullable=False),
