@@ -70,6 +70,74 @@ class Settings(BaseSettings):
     run_background_workers: bool = Field(
         True, description="Run the index sync and outbox workers inside the web process."
     )
+    # --- hotline (issue 5) ---
+    smtp_host: str = Field("127.0.0.1", description="SMTP server used by the email destination.")
+    smtp_port: int = Field(25, description="Port of the SMTP server.")
+    smtp_starttls: bool = Field(
+        False, description="Require STARTTLS on the SMTP connection (refuse to send without it)."
+    )
+    smtp_ca_file: str | None = Field(
+        None, description="CA bundle to verify the SMTP server's certificate (system CAs if unset)."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login name, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password (use with STARTTLS).")
+    smtp_from: str = Field(
+        "crowsnest@localhost", description="Sender address of notices and forwards sent by e-mail."
+    )
+    smtp_timeout: float = Field(30.0, description="Seconds before an SMTP attempt is given up.")
+    hotline_peer_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Shared secrets for hotline-to-hotline forwards, by key id (JSON object). "
+        "Used to sign forwards to peers and to verify forwards from them.",
+    )
+    cybertipline_url: str = Field(
+        "https://exttest.cybertip.org/ispws",
+        description="Base URL of NCMEC's CyberTipline reporting API (NCMEC's test environment by "
+        "default; https://report.cybertip.org/ispws in production).",
+    )
+    cybertipline_username: str | None = Field(None, description="CyberTipline API user name.")
+    cybertipline_password: str | None = Field(None, description="CyberTipline API password.")
+    hotline_own_country: str = Field(
+        "NL", description="ISO 3166-1 alpha-2 country of this hotline (drives routing rules)."
+    )
+    hotline_name: str = Field("crowsnest hotline", description="Sender name on notices and forwards.")
+    hotline_email: str = Field(
+        "hotline@localhost", description="Reply address printed on notices and forwards."
+    )
+    hotline_reference_prefix: str = Field(
+        "CN", description="Prefix of case references on notices (e.g. CN-123)."
+    )
+    hotline_contacts: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="Where routed cases go, overriding the help directory, keyed 'hotline:DE', "
+        "'police:NL' or 'provider:AS64500': {\"name\", \"destination\": \"crowsnest\"|\"email\"|..., "
+        "\"target\": {...}, \"language\"}. Contacts without one are sent by hand.",
+    )
+    hotline_contact_retention_days: int = Field(
+        90, description="Days a reporter's contact e-mail is kept before it is deleted."
+    )
+    hotline_intake_burst: int = Field(
+        20, description="Reports one client may send at once before the rate limit applies."
+    )
+    hotline_intake_per_minute: float = Field(
+        6.0, description="Reports per minute one client may send after the burst."
+    )
+    hotline_resolve_hosts: bool = Field(
+        False, description="Resolve reported host names through DNS when tracing (logged)."
+    )
+    hotline_asn_table: str | None = Field(
+        None, description="Path of an ip2asn-layout TSV (range start, end, AS number, country, "
+        "owner) used to name a host's network owner when tracing; none by default."
+    )
+    # --- public web pages (issue 6) ---
+    web_csrf_secret: str | None = Field(
+        None, description="Secret that signs the report forms' CSRF tokens. Set the same value on "
+        "every replica; when unset each process makes a random one (fine for one process)."
+    )
+    web_quick_exit_url: str = Field(
+        "https://www.bbc.com/weather",
+        description="Neutral page the public pages' quick-exit button and Escape key leave for.",
+    )
 
     @classmethod
     def settings_customise_sources(

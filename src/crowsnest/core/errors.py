@@ -136,3 +136,22 @@ class SchemaOutOfDate(CrowsnestError):
     code = "schema_out_of_date"
     http_status = 503
     exit_code = 3
+
+
+class RateLimited(CrowsnestError):
+    """Too many requests from one client; ``retry_after`` is in seconds."""
+
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 1
+
+    def __init__(self, message: str, *, retry_after: float, detail: Any = None) -> None:
+        super().__init__(message, detail=detail if detail is not None else
+                         {"retry_after": round(retry_after, 3)})
+        self.retry_after = retry_after
+
+
+class InvalidForward(Unauthorized):
+    """A signed message (hotline forward) is unsigned, wrongly signed, stale or replayed."""
+
+    code = "invalid_forward"

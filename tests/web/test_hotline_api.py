@@ -1,0 +1,147 @@
+"""The hotline API in-process: public intake, receipts, forwards, analyst work, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("crowsnest.web.app", reason="needs the service layer (service branch)")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
+
+from crowsnest.config import Settings  # noqa: E402
+from crowsnest.core.forward_signing import sign  # noqa: E402
+from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work  # noqa: E402
+from crowsnest.db.migrate import upgrade  # noqa: E402
+from crowsnest.destinations.base import Delivery  # noqa: E402
+from crowsnest.destinations.crowsnest import forward_body  # noqa: E402
+from crowsnest.services import hotline_analysts as analysts  # noqa: E402
+from crowsnest.services.runtime import ServiceRuntime  # noqa: E402
+from crowsnest.web.app import create_app  # noqa: E402
+
+PASSWORD = "a long enough passphrase"
+SECRET = "shared-secret-between-nl-and-de"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Engine]:
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("empty_postgres_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    settings = Settings(database_url=str(engine.url), run_background_workers=False,
+                        hotline_peer_keys={"nl-to-de": SECRET}, hotline_intake_burst=3,
+                        hotline_intake_per_minute=0.01, hotline_own_country="NL",
+                        hotline_contacts={"police:NL": {"name": "Police NL", "destination": "email",
+                                                        "target": {"to": ["p@police.example"]}}})
+    runtime = ServiceRuntime.from_settings(settings, engine=engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        analysts.create_analyst(session, "ana", PASSWORD)
+        analysts.create_analyst(session, "sue", PASSWORD, role="supervisor")
+    with TestClient(create_app(settings, runtime=runtime, start=False)) as test_client:
+        yield test_client
+
+
+def login(client: TestClient, username: str = "ana") -> dict[str, str]:
+    answer = client.post("/v1/hotline/login", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_public_report_and_receipt(client: TestClient) -> None:
+    answer = client.post("/v1/hotline/reports", json={"urls": ["https://files.example/v/1"],
+                                                      "where_seen": "website"})
+    assert answer.status_code == 201
+    body = answer.json()
+    assert set(body) == {"receipt", "status", "received_at"} and body["status"] == "received"
+    status = client.get(f"/v1/hotline/receipts/{body['receipt']}")
+    assert status.status_code == 200 and status.json()["status"] == "received"
+    assert client.get("/v1/hotline/receipts/0000-0000-0000-0000-0000").status_code in (404, 422)
+
+
+def test_bad_reports_get_clear_errors(client: TestClient) -> None:
+    too_many = client.post("/v1/hotline/reports",
+                           json={"urls": [f"https://e.example/{i}" for i in range(10_000)]})
+    assert too_many.status_code == 422 and too_many.json()["error"] == "invalid_input"
+    upload = client.post("/v1/hotline/reports", files={"file": ("x.jpg", b"\xff\xd8")})
+    assert upload.status_code == 415
+    assert client.post("/v1/hotline/reports", content=b"{", headers={
+        "content-type": "application/json"}).status_code == 422
+    bad_country = client.post("/v1/hotline/reports", json={"urls": ["https://a.example/"],
+                                                           "reporter_country": "XX"})
+    assert bad_country.status_code == 422 and "reporter_country" in bad_country.json()["context"]["fields"]
+
+
+def test_intake_is_rate_limited(client: TestClient) -> None:
+    codes = [client.post("/v1/hotline/reports", json={"urls": ["https://r.example/"]}).status_code
+             for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+
+
+def test_analyst_flow_and_roles(client: TestClient) -> None:
+    client.post("/v1/hotline/reports", json={"urls": ["https://files.example/v/1"]})
+    assert client.get("/v1/hotline/cases").status_code == 401
+    ana = login(client)
+    (case,) = client.get("/v1/hotline/cases", headers=ana).json()
+    case_id = case["id"]
+    assert case["url_defanged"] == "hxxps://files[.]example/v/1"
+    for path, body in ((f"/v1/hotline/cases/{case_id}/status", {"status": "in_assessment"}),
+                       (f"/v1/hotline/cases/{case_id}/classification",
+                        {"scheme": "inhope", "value": "baseline"}),
+                       (f"/v1/hotline/cases/{case_id}/items",
+                        {"content_type": "image", "scheme": "industry", "value": "B1",
+                         "hashes": {"md5": "0" * 32}})):
+        answer = client.post(path, json=body, headers=ana)
+        assert answer.status_code in (200, 201), answer.text
+    assert client.patch(f"/v1/hotline/cases/{case_id}/trace", json={"country": "NL"},
+                        headers=ana).json()["hosting_country"] == "NL"
+    assert client.post(f"/v1/hotline/cases/{case_id}/status", json={"status": "assessed"},
+                       headers=ana).status_code == 200
+    routed = client.post(f"/v1/hotline/cases/{case_id}/route",
+                         json={"provider": {"name": "Host BV", "email": "abuse@host.example"}},
+                         headers=ana)
+    assert routed.status_code == 200, routed.text
+    view = client.get(f"/v1/hotline/cases/{case_id}", headers=ana).json()
+    assert [m["delivery"]["status"] for m in view["messages"]] == ["pending", "pending"]
+    assert view["status"] == "awaiting_removal"
+    assert client.get("/v1/hotline/audit/verify", headers=ana).status_code == 403
+    sue = login(client, "sue")
+    assert client.get("/v1/hotline/audit/verify", headers=sue).json()["ok"] is True
+    assert client.post(f"/v1/hotline/cases/{case_id}/removal-check", json={"hours": 0},
+                       headers=ana).status_code == 200
+    assert [c["id"] for c in client.get("/v1/hotline/removal-checks", headers=ana).json()] == [case_id]
+    reporter = {"first_name": "Sue", "last_name": "S", "email": "sue@hotline.example"}
+    assert client.post(f"/v1/hotline/cases/{case_id}/cybertip", json=reporter,
+                       headers=ana).status_code == 403
+    filed = client.post(f"/v1/hotline/cases/{case_id}/cybertip", json=reporter, headers=sue)
+    assert filed.status_code == 201 and filed.json()["report"]["urls"] == ["https://files.example/v/1"]
+    removed = client.post(f"/v1/hotline/cases/{case_id}/removal", json={}, headers=ana).json()
+    assert removed["status"] == "removed" and removed["hours_to_removal"] >= 0
+    assert client.get("/v1/hotline/stats", headers=ana).json()["by_status"] == {"removed": 1}
+
+
+def test_wrong_password_counts_and_locks(client: TestClient) -> None:
+    for _ in range(analysts.POLICY.max_failures):
+        assert client.post("/v1/hotline/login", json={"username": "ana", "password": "nope"}
+                           ).status_code == 401
+    locked = client.post("/v1/hotline/login", json={"username": "ana", "password": PASSWORD})
+    assert locked.status_code == 401 and "locked" in locked.json()["detail"]
+
+
+def test_signed_forward_arrives_once(client: TestClient) -> None:
+    payload = {"subject": "s", "text": "t", "case": {"url": "https://x.example/1"}}
+    body = forward_body(Delivery("peer-case-7", "hotline_forward", payload, {}))
+    first = client.post("/v1/hotline/forwards", content=body,
+                        headers=sign(body, key_id="nl-to-de", secret=SECRET.encode()))
+    assert first.status_code == 201
+    again = client.post("/v1/hotline/forwards", content=body,
+                        headers=sign(body, key_id="nl-to-de", secret=SECRET.encode()))
+    assert (again.status_code, again.json()) == (200, {"status": "duplicate"})
+    assert client.post("/v1/hotline/forwards", content=body).status_code == 401
