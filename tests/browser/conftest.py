@@ -65,12 +65,19 @@ def neutral_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory, neutral_url: str) -> Iterator[str]:
-    """A real server on 127.0.0.1 with an empty, migrated SQLite database."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The browser tests' server database: an empty, migrated SQLite file."""
     database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'crowsnest.db'}"
     engine = make_engine(database)
     upgrade(engine)
     engine.dispose()
+    return database
+
+
+@pytest.fixture(scope="session")
+def base_url(database_url: str, neutral_url: str) -> Iterator[str]:
+    """A real server on 127.0.0.1 with an empty, migrated SQLite database."""
+    database = database_url
     settings = Settings(database_url=database, run_background_workers=False,
                         web_quick_exit_url=neutral_url, hotline_intake_burst=1000)
     port = _free_port()
