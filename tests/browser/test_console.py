@@ -61,6 +61,19 @@ def test_report_reaches_the_queue_and_the_case_page(page: Any, base_url: str, an
     page.click("form[action$='/status'] button")
     assert "in assessment" in page.text_content("#case-status")
     assert "case.view" in page.text_content(".timeline")
+    page.select_option("#label", "inhope:baseline")
+    page.click("form:has(#label) button")
+    assert "inhope: baseline" in page.text_content(".facts")
+    page.select_option("#status", "assessed")
+    page.click("form[action$='/status'] button")
+    page.fill("#country", "DE")
+    page.fill("#hosting_provider", "Example Hosting GmbH")
+    page.click("form:has(#country) button")
+    assert "DE, Example Hosting GmbH" in page.text_content(".facts")
+    page.click("#route")
+    assert page.locator(".error-summary").count() == 0, page.text_content(".error-summary")
+    assert "hotline_forward" in page.text_content(".messages")  # forwarded to Germany's hotline
+    assert "awaiting removal" in page.text_content("#case-status")
     page.screenshot(path=str(SCREENSHOTS / "console-case-desktop.png"), full_page=True)
     assert _axe(page, axe_source) == []
 
