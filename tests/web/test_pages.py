@@ -115,3 +115,20 @@ def test_language_choice() -> None:
 def test_every_catalogue_compiles_and_translates(code: str) -> None:
     catalogue = translations(code)
     assert catalogue.gettext("Quick exit") != "Quick exit"
+
+
+def test_layout_direction_follows_the_language() -> None:
+    from crowsnest.web.pages.i18n import _direction
+
+    assert _direction("ar") == "rtl" and _direction("he") == "rtl"
+    assert _direction("th") == "ltr" and _direction("not a locale") == "ltr"
+
+
+def test_console_needs_a_session(client: TestClient) -> None:
+    answer = client.get("/console", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
+    token = _token(client.get("/console/login").text)
+    refused = client.post("/console/login", data={"csrf_token": token, "username": "nobody",
+                                                  "password": "whatever it is"})
+    assert refused.status_code == 401 and "console_session" not in refused.headers.get(
+        "set-cookie", "")
