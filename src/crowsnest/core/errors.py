@@ -155,3 +155,9 @@ class InvalidForward(Unauthorized):
     """A signed message (hotline forward) is unsigned, wrongly signed, stale or replayed."""
 
     code = "invalid_forward"
+
+
+class IndexStoreError(CrowsnestError):
+    """A saved index directory is missing, corrupt or of an unknown format version."""
+
+    code = "index_store_invalid"
