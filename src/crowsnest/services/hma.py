@@ -254,7 +254,7 @@ def raw_lookup(session: Session, sync: IndexSync, signal_type: str, signal: str,
     ours, value = validate_signal(signal_type, signal)
     matcher = sync.require()
     limit = sync.pdq_threshold if ours == "pdq" else int(registry.signal_type(ours).default_threshold)
-    with sync._lock:
+    with sync.lock:
         index = matcher.indexes.get(ours)
         hits = index.query(value, limit) if index is not None else []
     wanted = _bank_filter(banks)

@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +36,8 @@ from crowsnest.services.matching import Matcher, MatchItem
 
 log = logging.getLogger(__name__)
 BATCH = 10_000
+CHANGE_RETENTION = timedelta(hours=24)
+PRUNE_EVERY_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ class IndexSync:
         self.loaded_at: datetime | None = None
         self._bank_threshold: int | None = None  # largest enabled-bank PDQ override
         self._refreshed = 0.0  # time.monotonic() of the last successful poll
-        self._lock = threading.RLock()
+        #: held while the indexes are queried or changed (index classes need not be thread-safe)
+        self.lock = threading.RLock()
+        self._pruned = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -88,7 +92,7 @@ class IndexSync:
             if callable(settle):
                 settle()  # "loaded" (and /readyz) means queries run at full speed
         self.loaded_at = utcnow()
-        with self._lock:
+        with self.lock:
             self.matcher, self.watermark = matcher, watermark
             self._refreshed = time.monotonic()
         self._publish()
@@ -112,7 +116,16 @@ class IndexSync:
         self._refreshed = time.monotonic()
         if applied:
             self._publish()
+        if self._refreshed - self._pruned > PRUNE_EVERY_S:
+            self._prune()
         return applied
+
+    def _prune(self) -> None:
+        # every worker loads the full indexes at start-up, so old changes are only needed
+        # by a worker that lags by more than the retention -- which would be broken anyway
+        with unit_of_work(self.factory) as session:
+            changelog.prune(session, utcnow() - CHANGE_RETENTION)
+        self._pruned = time.monotonic()
 
     def _apply(self, session: Session, rows: Sequence[Any]) -> None:
         upserts: set[int] = set()
@@ -155,7 +168,7 @@ class IndexSync:
     def _mutate(self, adds: Mapping[str, list[tuple[int, str]]],
                 removes: Mapping[str, list[int]]) -> None:
         assert self.matcher is not None
-        with self._lock:
+        with self.lock:
             for signal_type, ids in removes.items():
                 targets = [signal_type] if signal_type else self._signal_types()
                 for name in targets:
@@ -175,7 +188,7 @@ class IndexSync:
     ) -> list[MatchItem]:
         """Match already computed hashes (see :meth:`Matcher.match_signals`)."""
         matcher = self.require()
-        with self._lock:
+        with self.lock:
             return matcher.match_signals(session, signals, variants=variants,
                                          threshold=threshold, banks=banks)
 
