@@ -172,3 +172,28 @@ def test_hma_lookup_runs_bank_actions_too(make_service, receiver: Receiver) -> N
     assert list(found) == ["known"]
     [delivery] = service.client.get("/v1/deliveries", headers=admin).json()
     assert delivery["payload"]["content"]["via"] == "hma"
+
+
+def test_two_workers_claim_disjoint_messages(service: Service) -> None:
+    ok = Receiver(fail_first=0)
+    try:
+        with unit_of_work(service.rt.factory) as session:
+            for i in range(30):
+                outbox.enqueue(session, key=f"forward:{i}", kind="forward",
+                               destination_name="webhook",
+                               target={"url": ok.url, "secret": SECRET}, payload={"n": i})
+        workers = [outbox.OutboxWorker(service.rt.factory, batch=5) for _ in range(2)]
+
+        def drain(worker: outbox.OutboxWorker) -> None:
+            while worker.run_once():
+                pass
+
+        threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        keys = [h["Idempotency-Key"] for h, _ in ok.requests]
+        assert sorted(keys) == sorted(f"forward:{i}" for i in range(30))  # each exactly once
+    finally:
+        ok.close()
