@@ -7,7 +7,7 @@ error handler (HMA routes in HMA's ``{"message"}`` shape).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi import Request, Security
@@ -36,7 +36,7 @@ def transaction(request: Request) -> Iterator[Session]:
         yield session
 
 
-def requires(scope: str) -> Callable[..., Principal]:
+def requires(scope: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the authenticated caller, who must hold ``scope``."""
 
     async def dependency(

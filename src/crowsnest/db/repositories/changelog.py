@@ -23,7 +23,7 @@ def prune(session: Session, before: datetime) -> int:
     newest = latest_id(session)
     result = session.execute(delete(ChangeLog).where(ChangeLog.created_at < before,
                                                      ChangeLog.id < newest))
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)  # a CursorResult for DML
 
 
 def since(session: Session, after_id: int, limit: int) -> list[ChangeLog]:

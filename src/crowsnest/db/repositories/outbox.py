@@ -26,7 +26,7 @@ def insert_if_absent(session: Session, values: dict[str, Any]) -> bool:
         index_elements=["key"]
     )
     result = session.execute(statement)
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))  # a CursorResult for DML
 
 
 def get_by_key(session: Session, key: str) -> OutboxMessage | None:
