@@ -1,7 +1,8 @@
 """Keep a worker's in-memory match indexes current by replaying the change log.
 
 Every worker (uvicorn process, replica) loads the indexes once at start-up and then polls
-``change_log`` every ``index_poll_interval_s`` seconds. Each change names an entry (or a
+``change_log`` every ``index_poll_interval_s`` seconds -- on PostgreSQL also right after
+each committed change, woken by the trigger's NOTIFY (:mod:`crowsnest.db.notify`). Each change names an entry (or a
 bank whose enabled flag flipped); the worker re-reads the current state of just those
 rows and adds or removes them from its indexes in place -- no rebuild, whatever the bank
 size -- so a hash added, disabled or deleted through any worker is matched (or no longer
@@ -30,6 +31,7 @@ from crowsnest.db.engine import unit_of_work
 from crowsnest.db.models_service import OP_BANK, OP_DELETE
 from crowsnest.db.models import utcnow
 from crowsnest.db.repositories import banks as bank_repo
+from crowsnest.db.notify import ChangeListener, listener_for
 from crowsnest.db.repositories import changelog
 from crowsnest.services import telemetry
 from crowsnest.services.matching import Matcher, MatchItem
@@ -225,15 +227,37 @@ class IndexSync:
         self._stop.clear()
 
         def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    self.poll_once()
-                except Exception:  # keep polling through database hiccups
-                    log.exception("index sync round failed")
-                self._stop.wait(interval_s)
+            listener = listener_for(self.factory.kw["bind"])
+            try:
+                while not self._stop.is_set():
+                    try:
+                        self.poll_once()
+                    except Exception:  # keep polling through database hiccups
+                        log.exception("index sync round failed")
+                    listener = self._wait(listener, interval_s)
+            finally:
+                if listener is not None:
+                    listener.close()
 
         self._thread = threading.Thread(target=loop, name="crowsnest-index-sync", daemon=True)
         self._thread.start()
+
+    def _wait(self, listener: ChangeListener | None, interval_s: float) -> ChangeListener | None:
+        """Sleep until the next poll: a NOTIFY wakes us early on PostgreSQL."""
+        if listener is None:
+            self._stop.wait(interval_s)
+            return None
+        deadline = time.monotonic() + interval_s
+        try:
+            # short slices so stop() is never kept waiting for a whole interval
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if listener.wait(min(0.5, max(0.0, deadline - time.monotonic()))):
+                    break
+            return listener
+        except Exception:  # connection lost: fall back to plain polling
+            log.warning("change listener failed; polling only", exc_info=True)
+            listener.close()
+            return None
 
     def stop(self) -> None:
         """Stop polling."""
