@@ -91,7 +91,7 @@ def test_scan_prints_results_and_a_summary(sqlite_url: str, mirrored: Path) -> N
 def test_db_upgrade_and_status_on_sqlite(sqlite_url: str) -> None:
     from crowsnest.db.migrate import head_revisions
 
-    heads = head_revisions()  # 0001_core and the later revisions built on it
+    heads = head_revisions()  # later migrations (service, hotline) extend the chain
     upgraded = run("db", "upgrade", "--db", sqlite_url).stdout
     assert all(head in upgraded for head in heads)
     assert "up to date" in run("db", "upgrade", "--db", sqlite_url).stdout

@@ -115,8 +115,10 @@ def test_every_shipped_country_has_an_emergency_number() -> None:
     for code in shipped.countries:
         found = directory.for_country(code)
         assert found.emergency is not None and found.emergency.phones, code
-        if found.unverified:
-            # an unverified entry always comes with the emergency number and a fallback beside it
-            assert found.fallbacks or all(e.kind in (Kind.EMERGENCY, Kind.POLICE,
-                                                     Kind.SAFER_INTERNET_CENTRE)
-                                          for e in found.unverified), code
+        # an unverified helpline or hotline always comes with the emergency number and, beside
+        # it, either a verified entry of the same kind or the international fallback
+        verified = {e.kind for e in found.helplines + found.hotlines if e.verified}
+        fallback = {e.kind for e in found.fallbacks}
+        for entry in found.unverified:
+            if entry.kind in (Kind.HELPLINE, Kind.HOTLINE):
+                assert entry.kind in verified | fallback, (code, entry.id)

@@ -35,3 +35,14 @@ def test_unit_of_work_commits_on_success_and_rolls_back_on_error(tmp_path: Path)
         names = connection.execute(text("SELECT name FROM banks")).scalars().all()
     assert names == ["kept"]
     engine.dispose()
+
+
+def test_engine_from_settings_uses_the_configured_url(tmp_path: Path) -> None:
+    from crowsnest.config import Settings
+    from crowsnest.db.engine import engine_from_settings
+
+    engine = engine_from_settings(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}"))
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+    assert engine.url.database == str(tmp_path / "s.db")
+    engine.dispose()

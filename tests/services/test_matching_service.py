@@ -138,3 +138,24 @@ def test_orientation_variants_catch_a_mirrored_copy(db_session: Session) -> None
         ("pdq", None), ("md5", None), ("sha256", None)}
     with pytest.raises(InvalidInput):
         matcher.match_media(db_session, mirrored, orientations="some")  # type: ignore[arg-type]
+
+
+def test_videos_match_through_vpdq_and_exact_hashes(db_session: Session) -> None:
+    banks.create_bank(db_session, "v")
+    added = banks.add_media(db_session, "v", sample_path("moving_shapes.mp4"), labels=["vid"])
+    assert {r.entry.signal_type for r in added} == {"vpdq", "md5", "sha256"}
+    result = Matcher.build(db_session).match_media(db_session, sample_path("moving_shapes.mp4"))
+    assert result.hashed.content_type == "video" and result.hashed.variants == {}
+    assert {(m.signal_type, m.labels[0]) for m in result.matches} == {
+        ("vpdq", "vid"), ("md5", "vid"), ("sha256", "vid")}
+
+
+def test_low_quality_photos_are_not_matched_by_pdq(db_session: Session) -> None:
+    banks.create_bank(db_session, "b")
+    banks.add_media(db_session, "b", sample_path("flat_grey.png"))
+    matcher = Matcher.build(db_session)
+    result = matcher.match_media(db_session, sample_path("flat_grey.png"))
+    assert result.hashed.signals["pdq"].quality < 50
+    assert {m.signal_type for m in result.matches} == {"md5", "sha256"}
+    forced = matcher.match_media(db_session, sample_path("flat_grey.png"), min_pdq_quality=0)
+    assert "pdq" in {m.signal_type for m in forced.matches}

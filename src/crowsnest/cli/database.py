@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from crowsnest.config import Settings, get_settings
 from crowsnest.core.errors import ExternalDependencyError
-from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
+from crowsnest.db.engine import engine_from_settings, make_session_factory, unit_of_work
 from crowsnest.db.migrate import ensure_schema
 
 
@@ -27,7 +27,7 @@ def settings_for(db: str | None) -> Settings:
 @contextmanager
 def connected_engine(db: str | None) -> Iterator[Engine]:
     """An engine for the configured database, disposed afterwards."""
-    engine = make_engine(settings_for(db).database_url)
+    engine = engine_from_settings(settings_for(db))
     try:
         yield engine
     except OperationalError as error:

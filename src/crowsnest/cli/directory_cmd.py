@@ -10,6 +10,7 @@ import typer
 
 from crowsnest.cli.common import JsonOption, emit_json
 from crowsnest.services import directory as service
+from crowsnest.services import directory_status
 
 directory_app = typer.Typer(
     help="The help directory: helplines, hotlines, police reporting points per country.",
@@ -76,6 +77,36 @@ def show_cmd(
             typer.echo(f"\n{title}:")
             for entry in entries:
                 _print_entry(entry.to_dict())
+
+
+@directory_app.command("status")
+def status_cmd(
+    write: Annotated[
+        Path | None,
+        typer.Option("--write", help="Rewrite the marked section of this Markdown file "
+                     "(docs/directory.md)."),
+    ] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Exit 1 if the marked section of this file is stale."),
+    ] = None,
+    path: Annotated[
+        Path | None, typer.Option("--path", help="Use this directory instead of the shipped one.")
+    ] = None,
+) -> None:
+    """Print (or write into docs) the verification status generated from the directory data."""
+    if check is not None:
+        if not directory_status.is_current(check, path):
+            typer.echo(f"{check}: verification status is stale; run "
+                       f"`crowsnest directory status --write {check}`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{check}: verification status is current")
+        return
+    if write is not None:
+        changed = directory_status.update(write, path)
+        typer.echo(f"{write}: {'updated' if changed else 'already current'}")
+        return
+    typer.echo(directory_status.render(path))
 
 
 def _print_entry(entry: dict[str, Any]) -> None:

@@ -47,6 +47,7 @@ def match_command(
 
     PDQ within the threshold (default 31, or the bank's own), exact MD5 and SHA-256, vPDQ
     for videos. By default the 8 orientations of a photo are tried (--orientations).
+    Photos with PDQ quality below 50 (flat, featureless) match by MD5/SHA-256 only.
     Disabled banks and entries never match. A file that cannot be read gets an error line
     and exit code 2; the others are still matched."""
     settings = settings_for(db)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crowsnest.config import Settings, get_settings
 from crowsnest.core.errors import ExternalDependencyError, InvalidInput
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -66,6 +67,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def engine_from_settings(settings: Settings | None = None, **kwargs: Any) -> Engine:
+    """The engine for ``settings.database_url`` (the process-wide settings by default)."""
+    return make_engine((settings or get_settings()).database_url, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -95,6 +95,14 @@ def _documents(path: str | Path | None) -> dict[str, Any]:
     return docs
 
 
+def documents(path: str | Path | None = None) -> dict[str, Any]:
+    """Parsed directory files by file name (the shipped ones when ``path`` is None).
+
+    A file that is not valid JSON maps to the parse error; ``validate`` reports it.
+    """
+    return _documents(path)
+
+
 def validate(path: str | Path | None = None, *, today: date | None = None) -> ValidationReport:
     """Check the directory at ``path`` (default: the shipped one) and report every finding."""
     today = today or date.today()

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from crowsnest.core.errors import InvalidInput
 from crowsnest.core.hashing import MediaHashes, hash_media, pdq_variants
+from crowsnest.core.media import LoadedMedia
 from crowsnest.core.signals.base import ContentType, MediaSource, SignalHash
 from crowsnest.core.signals.pdq import DIHEDRAL_VARIANTS
 
@@ -68,14 +69,14 @@ def hash_for_matching(
     rotated/mirrored PDQ variants, so a mirrored upload still matches its original."""
     if orientations not in ORIENTATIONS:
         raise InvalidInput(f"orientations must be one of {', '.join(ORIENTATIONS)}")
-    if not isinstance(source, (bytes, bytearray)) and hasattr(source, "read"):
-        source = source.read()  # a stream can be read once; the variants need it again
-    hashed = hash_media_checked(source, max_pixels=max_pixels, max_bytes=max_bytes)
+    # one read and one decode: the PDQ hash and its variants share the loaded media's
+    # canonical pixels (LoadedMedia caches them)
+    media = LoadedMedia.load(source, **_kwargs(max_pixels=max_pixels, max_bytes=max_bytes))
+    hashed = hash_media(media)
     content_type = _content_type_name(hashed.content_type)
     variants: dict[str, SignalHash] = {}
     if orientations == "all" and "pdq" in hashed.signals and content_type == "photo":
-        limits = _kwargs(max_pixels=max_pixels, max_bytes=max_bytes)
-        for position, variant in enumerate(pdq_variants(source, **limits)):
+        for position, variant in enumerate(pdq_variants(media)):
             name = variant.extra.get("variant") or VARIANT_NAMES[position]
             if position:
                 variants[str(name)] = variant

@@ -10,6 +10,10 @@ Thresholds (PDQ): a per-query ``threshold`` wins; otherwise a bank's own overrid
 otherwise the matcher's default (settings ``pdq_threshold``, 31). Exact signal types
 (md5, sha256) match identical values only.
 
+Quality: a photo whose PDQ quality is below 50 (flat or featureless, PDQ's own cut-off)
+is not looked up by PDQ -- such hashes match each other regardless of content, and a
+blank upload must never be reported as known material. Its exact hashes still match.
+
 Orientations: ``"all"`` also queries the 7 rotated/mirrored PDQ variants of a photo and
 reports the variant that matched (the nearest one per entry; the original wins ties).
 """
@@ -26,6 +30,7 @@ from crowsnest.core import registry
 from crowsnest.core.errors import InvalidInput, NotFound
 from crowsnest.core.index.base import IndexMatch, SignalIndex
 from crowsnest.core.signals.base import MediaSource, SignalHash
+from crowsnest.core.signals.pdq import PDQ_QUALITY_THRESHOLD
 from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.repositories import entries as entry_repo
 from crowsnest.db.repositories.entries import EntryHit
@@ -136,12 +141,21 @@ class Matcher:
         self, session: Session, source: MediaSource, *, orientations: Orientations = "all",
         threshold: int | None = None, banks: Sequence[str] | None = None,
         max_pixels: int | None = None, max_bytes: int | None = None,
+        min_pdq_quality: int = PDQ_QUALITY_THRESHOLD,
     ) -> MediaMatch:
-        """Hash ``source`` and match every signal (and PDQ variants with ``"all"``)."""
+        """Hash ``source`` and match every signal (and PDQ variants with ``"all"``).
+
+        PDQ is not looked up when the photo's quality is below ``min_pdq_quality``.
+        """
         validate_threshold("pdq", threshold)
         hashed = hash_for_matching(source, orientations=orientations, max_pixels=max_pixels,
                                    max_bytes=max_bytes)
-        matches = self.match_signals(session, hashed.signals, variants=hashed.variants,
+        signals, variants = dict(hashed.signals), dict(hashed.variants)
+        pdq = signals.get("pdq")
+        if pdq is not None and pdq.quality is not None and pdq.quality < min_pdq_quality:
+            del signals["pdq"]
+            variants = {}
+        matches = self.match_signals(session, signals, variants=variants,
                                      threshold=threshold, banks=banks)
         return MediaMatch(hashed, matches)
 
