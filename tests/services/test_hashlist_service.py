@@ -88,6 +88,20 @@ def test_skip_invalid_imports_good_rows_and_reports_every_bad_one(
     assert banks.get_bank(db_session, "b").entry_counts == {"pdq": 1, "md5": 1}
 
 
+def test_skipped_rows_kept_in_the_report_are_capped_but_all_reach_the_callback(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hashlists, "MAX_KEPT_ERRORS", 3)
+    banks.create_bank(db_session, "b")
+    seen: list[int] = []
+    rows = ["md5,nothex,," for _ in range(5)] + [f"md5,{'d' * 32},,"]
+    report = hashlists.import_hashlist(db_session, "b", csv_list(rows), format_name="csv",
+                                       skip_invalid=True, on_error=lambda e: seen.append(e.line))
+    assert seen == [2, 3, 4, 5, 6]
+    assert [e.line for e in report.errors] == [2, 3, 4]
+    assert report.errors_truncated and report.skipped == 5 and report.inserted == 1
+
+
 def test_plain_list_needs_and_uses_the_default_signal_type(db_session: Session) -> None:
     banks.create_bank(db_session, "b")
     stream = io.BytesIO(("a" * 32 + "\n" + "B" * 32 + "\n").encode())

@@ -142,17 +142,26 @@ def import_(
             report = hashlists.import_hashlist(
                 session, name, stream, format_name=format_name, filename=filename,
                 default_signal_type=signal_type, skip_invalid=skip_invalid,
-                progress=lambda _rows: bar.update(_tell(stream), size))
+                progress=lambda _rows: bar.update(_tell(stream), size),
+                on_error=lambda bad: _report_skipped(bad, json_output))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
     if json_output:
-        emit_json(report.to_dict())
+        summary = report.to_dict()
+        del summary["errors"]  # every bad row was already emitted as it was met
+        emit_json(summary)
     else:
-        for error in report.errors:
-            note(f"[yellow]skipped[/yellow] line {error.line}: {error.message}")
         say(f"imported {filename} ({report.format}) into {report.bank!r}: read {report.read}, "
             f"inserted {report.inserted}, merged {report.merged}, skipped {report.skipped}")
+
+
+def _report_skipped(bad: hashlists.RowError, json_output: bool) -> None:
+    """Every bad row is shown as it is met, so none is lost to the report's cap."""
+    if json_output:
+        emit_json({"skipped": {"line": bad.line, "message": bad.message}})
+    else:
+        note(f"[yellow]skipped[/yellow] line {bad.line}: {bad.message}")
 
 
 def _open_input(file: Path) -> tuple[IO[bytes], str, int | None]:

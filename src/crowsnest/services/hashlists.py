@@ -44,7 +44,9 @@ class RowError:
 @dataclass
 class ImportReport:
     """Counts of an import: rows read, new entries, rows merged into existing entries,
-    bad rows skipped (each listed in ``errors``)."""
+    bad rows skipped. ``errors`` keeps the first :data:`MAX_KEPT_ERRORS` bad rows (a
+    10-million-row list of bad rows must not fill memory); ``errors_truncated`` says when
+    more were skipped. Callers that must see every bad row pass ``on_error``."""
 
     bank: str
     format: str
@@ -53,6 +55,7 @@ class ImportReport:
     merged: int = 0
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
+    errors_truncated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -60,6 +63,10 @@ class ImportReport:
 
 
 ProgressCallback = Callable[[int], None]
+ErrorCallback = Callable[[RowError], None]
+
+#: Bad rows kept in an :class:`ImportReport`; the rest only reach ``on_error``.
+MAX_KEPT_ERRORS = 1000
 
 
 def _choose_format(
@@ -92,6 +99,7 @@ def _entry_from(record: HashRecord, line: int, added_by: str | None) -> EntryDat
 def _rows(
     fmt: HashListFormat, stream: IO[bytes], default_signal_type: str | None,
     added_by: str | None, report: ImportReport, skip_invalid: bool,
+    on_error: ErrorCallback | None = None,
 ) -> Iterator[EntryData]:
     """Valid entries in file order; bad rows raise (atomic) or are recorded (skip)."""
     for row in fmt.read(stream, default_signal_type=default_signal_type):
@@ -102,7 +110,13 @@ def _rows(
             if not skip_invalid:
                 raise
             report.skipped += 1
-            report.errors.append(RowError(error.line or row.line, error.message))
+            bad = RowError(error.line or row.line, error.message)
+            if len(report.errors) < MAX_KEPT_ERRORS:
+                report.errors.append(bad)
+            else:
+                report.errors_truncated = True
+            if on_error is not None:
+                on_error(bad)
 
 
 def import_hashlist(
@@ -110,10 +124,12 @@ def import_hashlist(
     filename: str | None = None, default_signal_type: str | None = None,
     skip_invalid: bool = False, added_by: str | None = None,
     chunk_size: int = CHUNK_SIZE, progress: ProgressCallback | None = None,
+    on_error: ErrorCallback | None = None,
 ) -> ImportReport:
     """Import a hash list into ``bank`` (see the module docstring for the atomicity rules).
 
-    ``progress`` is called after every chunk with the number of rows read so far.
+    ``progress`` is called after every chunk with the number of rows read so far;
+    ``on_error`` with every bad row skipped under ``skip_invalid``.
     """
     row = require_bank(session, bank)
     fmt, stream = _choose_format(stream, format_name, filename)
@@ -121,7 +137,8 @@ def import_hashlist(
     next_analyze = FIRST_ANALYZE
     with session.begin_nested():  # rolled back on any exception: nothing half-written
         chunk: list[EntryData] = []
-        for entry in _rows(fmt, stream, default_signal_type, added_by, report, skip_invalid):
+        for entry in _rows(fmt, stream, default_signal_type, added_by, report, skip_invalid,
+                           on_error):
             chunk.append(entry)
             if len(chunk) >= chunk_size:
                 _write(session, row.id, chunk, report, progress)
