@@ -12,7 +12,7 @@ from PIL import Image
 
 from crowsnest.core import registry
 from crowsnest.core.errors import InvalidHash, UnknownSignalType
-from crowsnest.core.index.brute import BruteForceHammingIndex
+from crowsnest.core.index.mih import MultiIndexHammingIndex
 from crowsnest.core.signals.base import ContentType, SignalType
 from crowsnest.core.signals.pdq import DIHEDRAL_VARIANTS, PdqSignal, pdq_from_rgb
 from crowsnest.testing.samples import sample_path
@@ -49,7 +49,7 @@ def test_registered_under_its_literal_name() -> None:
     assert isinstance(signal, PdqSignal) and isinstance(signal, SignalType)
     assert signal.content_types == {ContentType.PHOTO}
     assert (signal.default_threshold, signal.max_threshold) == (31, 64)
-    assert isinstance(signal.new_index(), BruteForceHammingIndex)
+    assert isinstance(signal.new_index(), MultiIndexHammingIndex)
 
 
 def test_unknown_signal_type_is_a_typed_error() -> None:

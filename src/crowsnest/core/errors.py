@@ -136,3 +136,9 @@ class SchemaOutOfDate(CrowsnestError):
     code = "schema_out_of_date"
     http_status = 503
     exit_code = 3
+
+
+class IndexStoreError(CrowsnestError):
+    """A saved index directory is missing, corrupt or of an unknown format version."""
+
+    code = "index_store_invalid"

@@ -30,7 +30,7 @@ import pdqhash
 from crowsnest.core.errors import InvalidHash, MediaError
 from crowsnest.core.imaging import CanonicalImage, load_canonical
 from crowsnest.core.index.base import SignalIndex
-from crowsnest.core.index.brute import BruteForceHammingIndex
+from crowsnest.core.index.mih import MultiIndexHammingIndex
 from crowsnest.core.media import LoadedMedia
 from crowsnest.core.signals.base import ContentType, MediaSource, SignalHash, SignalType
 
@@ -142,4 +142,4 @@ class PdqSignal(SignalType):
         return (int(a, 16) ^ int(b, 16)).bit_count()
 
     def new_index(self) -> SignalIndex:
-        return BruteForceHammingIndex()
+        return MultiIndexHammingIndex()
