@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -79,6 +80,11 @@ class IndexSync:
         #: held while the indexes are queried or changed (index classes need not be thread-safe)
         self.lock = threading.RLock()
         self._pruned = 0.0
+        #: one long-lived thread for big batch queries: OpenMP-parallel index kernels keep
+        #: a thread team per calling thread, and teams of ever-changing request threads
+        #: spin against each other on a small machine (measured: 3x slower batches)
+        self.batch_executor = ThreadPoolExecutor(max_workers=1,
+                                                 thread_name_prefix="crowsnest-batch")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

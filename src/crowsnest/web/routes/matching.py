@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -125,7 +126,9 @@ async def _lookup(request: Request, principal: Principal, queries: list[HashQuer
     """
     sync = runtime(request).index
     if len(queries) > 50:  # a big batch is real CPU work: keep it off the event loop
-        clean, raw = await run_in_threadpool(find_candidates, sync, queries, threshold)
+        loop = asyncio.get_running_loop()
+        clean, raw = await loop.run_in_executor(sync.batch_executor, find_candidates, sync,
+                                                queries, threshold)
     else:
         clean, raw = find_candidates(sync, queries, threshold)
     if not needs_database(raw, banks):
