@@ -204,3 +204,21 @@ def test_bad_ids_and_row_shapes_are_invalid_input() -> None:
 
 def test_warm_up_runs_every_kernel_path() -> None:
     warm_up()  # raises if any kernel fails to compile or run
+
+
+def test_add_of_a_stream_longer_than_one_parse_chunk_keeps_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import crowsnest.core.index.mih as mih
+
+    monkeypatch.setattr(mih, "ADD_CHUNK", 7)  # many chunks, the last one partial
+    rng = random.Random(3)
+    values = [rng.getrandbits(256) for _ in range(50)]
+    index = MultiIndexHammingIndex()
+    index.add((i, v) for i, v in enumerate(hexes(values)))  # a generator, as from the DB
+    assert len(index) == 50
+    for i in (0, 6, 7, 49):
+        assert index.query(hexes([values[i]])[0], 0) == [IndexMatch(0, i)]
+    with pytest.raises(InvalidHash):
+        index.add(iter([(51, "0" * 64)] * 10 + [(52, "zz")]))
+    assert len(index) == 50  # a bad value in a later chunk leaves the index as it was

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from crowsnest.core.index.mih_segment import DeltaSegment, MainSegment
 from crowsnest.core.index.words import hex_to_row, hex_to_words
 
 DEFAULT_DELTA_LIMIT = 32_768
+#: Rows parsed at a time by :meth:`MultiIndexHammingIndex.add`.
+ADD_CHUNK = 65_536
 
 
 class MultiIndexHammingIndex(SignalIndex):
@@ -74,15 +77,20 @@ class MultiIndexHammingIndex(SignalIndex):
 
     # ---------------------------------------------------------------- mutations
     def add(self, items: Iterable[tuple[int, str]]) -> None:
-        pairs = list(items)
-        if not pairs:
+        # Parsed in chunks so a 10M-row stream from the database never exists as 10M
+        # Python tuples at once; only the packed arrays (40 bytes a row) accumulate.
+        id_chunks: list[np.ndarray] = []
+        word_chunks: list[np.ndarray] = []
+        iterator = iter(items)
+        while pairs := list(islice(iterator, ADD_CHUNK)):
+            try:
+                id_chunks.append(np.array([int(i) for i, _ in pairs], dtype=np.int64))
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise InvalidInput("entry ids must be 64-bit integers") from exc
+            word_chunks.append(hex_to_words([v for _, v in pairs]))  # validates first
+        if not id_chunks:
             return
-        try:
-            ids = np.array([int(i) for i, _ in pairs], dtype=np.int64)
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise InvalidInput("entry ids must be 64-bit integers") from exc
-        words = hex_to_words([v for _, v in pairs])  # validates before anything changes
-        self.add_arrays(ids, words)
+        self.add_arrays(np.concatenate(id_chunks), np.concatenate(word_chunks))
 
     def add_arrays(self, ids: np.ndarray, words: np.ndarray) -> None:
         """:meth:`add` for ids and ``uint64[n, 4]`` rows already in array form."""
