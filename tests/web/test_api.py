@@ -242,3 +242,24 @@ def test_index_follows_bank_disable_and_cascading_delete(service: Service,
     c.delete("/v1/banks/b", headers=admin)  # entries go by ON DELETE CASCADE
     service.sync()
     assert service.rt.index.status().sizes["md5"] == 0
+
+
+def test_old_changes_are_pruned_but_the_watermark_stays(service: Service,
+                                                        admin: dict[str, str]) -> None:
+    from datetime import timedelta
+
+    from crowsnest.db.models import utcnow
+    from crowsnest.db.repositories import changelog
+
+    c = service.client
+    c.post("/v1/banks", json={"name": "b"}, headers=admin)
+    for i in range(3):
+        c.post("/v1/banks/b/entries", json={"signal_type": "md5", "value": f"{i:032x}"},
+               headers=admin)
+    service.sync()
+    from crowsnest.db.engine import unit_of_work
+
+    with unit_of_work(service.rt.factory) as session:
+        assert changelog.prune(session, utcnow() - timedelta(hours=1)) == 0
+        assert changelog.prune(session, utcnow() + timedelta(hours=1)) == 2
+        assert changelog.latest_id(session) == 3

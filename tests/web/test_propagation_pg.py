@@ -108,3 +108,27 @@ def test_change_through_one_worker_is_seen_by_the_other(pg_url: str) -> None:
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
+
+
+def test_notify_wakes_the_poller_long_before_its_tick(pg_url: str) -> None:
+    from crowsnest.config import Settings
+    from crowsnest.db.engine import make_engine, unit_of_work
+    from crowsnest.db.migrate import upgrade
+    from crowsnest.services import banks
+    from crowsnest.services.runtime import ServiceRuntime
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    runtime = ServiceRuntime.from_settings(
+        Settings(database_url=pg_url, index_poll_interval_s=60.0), engine=engine)
+    runtime.start()
+    try:
+        time.sleep(0.5)  # the listener is connected and waiting
+        with unit_of_work(runtime.factory) as session:
+            banks.create_bank(session, "notify")
+            banks.add_hash(session, "notify", "pdq", PDQ)
+        waited = _until(lambda: runtime.index.status().sizes.get("pdq") == 1, timeout_s=5.0)
+        assert waited < 5.0  # the 60 s tick never came: the NOTIFY did it
+    finally:
+        runtime.stop()
+        engine.dispose()

@@ -161,3 +161,39 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [outbox.backoff(n, 2.0, 60.0, rng) for n in range(1, 10)]
     assert 1.0 <= delays[0] <= 2.0 and all(d <= 60.0 for d in delays)
     assert delays[4] > delays[0]
+
+
+def test_hma_lookup_runs_bank_actions_too(make_service, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    service = make_service(outbox_backoff_base_s=0.01, outbox_backoff_max_s=0.05)
+    admin = service.key("ops", "admin")
+    _bank_with_webhook(service, admin, receiver.url)
+    found = service.client.get("/m/lookup", params={"signal_type": "video_md5", "signal": MD5},
+                               headers=admin).json()
+    assert list(found) == ["known"]
+    [delivery] = service.client.get("/v1/deliveries", headers=admin).json()
+    assert delivery["payload"]["content"]["via"] == "hma"
+
+
+def test_two_workers_claim_disjoint_messages(service: Service) -> None:
+    ok = Receiver(fail_first=0)
+    try:
+        with unit_of_work(service.rt.factory) as session:
+            for i in range(30):
+                outbox.enqueue(session, key=f"forward:{i}", kind="forward",
+                               destination_name="webhook",
+                               target={"url": ok.url, "secret": SECRET}, payload={"n": i})
+        workers = [outbox.OutboxWorker(service.rt.factory, batch=5) for _ in range(2)]
+
+        def drain(worker: outbox.OutboxWorker) -> None:
+            while worker.run_once():
+                pass
+
+        threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        keys = [h["Idempotency-Key"] for h, _ in ok.requests]
+        assert sorted(keys) == sorted(f"forward:{i}" for i in range(30))  # each exactly once
+    finally:
+        ok.close()

@@ -23,6 +23,7 @@ from crowsnest.db.repositories import actions as settings_repo
 from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.repositories import entries as entry_repo
 from crowsnest.services import banks as bank_service
+from crowsnest.services.actions import enqueue_match_events
 from crowsnest.services.index_sync import IndexSync
 from crowsnest.services.lookup import HashQuery, find_candidates, record, resolve
 
@@ -253,7 +254,7 @@ def raw_lookup(session: Session, sync: IndexSync, signal_type: str, signal: str,
     ours, value = validate_signal(signal_type, signal)
     matcher = sync.require()
     limit = sync.pdq_threshold if ours == "pdq" else int(registry.signal_type(ours).default_threshold)
-    with sync._lock:
+    with sync.lock:
         index = matcher.indexes.get(ours)
         hits = index.query(value, limit) if index is not None else []
     wanted = _bank_filter(banks)
@@ -267,9 +268,13 @@ def raw_lookup(session: Session, sync: IndexSync, signal_type: str, signal: str,
 
 
 def lookup(session: Session, sync: IndexSync, signal_type: str, signal: str, *,
-           banks: str | None = None, seed: str | None = None,
-           bypass_coinflip: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """``{BANK: [{"bank_content_id", "distance"}]}`` for enabled content of sampled banks."""
+           banks: str | None = None, seed: str | None = None, bypass_coinflip: bool = False,
+           actor: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """``{BANK: [{"bank_content_id", "distance"}]}`` for enabled content of sampled banks.
+
+    Matches reported here also run the banks' actions (match events in the outbox), in
+    the caller's transaction -- as on the ``/v1`` routes.
+    """
     ours, value = validate_signal(signal_type, signal)
     clean, raw = find_candidates(sync, [HashQuery(ours, value)])
     if not any(raw):
@@ -284,6 +289,7 @@ def lookup(session: Session, sync: IndexSync, signal_type: str, signal: str, *,
     ratios = settings_repo.ratios(session, [b.id for b in rows.values()])
     key = seed if seed is not None else f"{ours}:{value}"
     out: dict[str, list[dict[str, Any]]] = {}
+    reported = []
     for item in items:
         bank = rows.get(item.bank)
         if bank is None or (wanted is not None and item.bank not in wanted):
@@ -291,8 +297,11 @@ def lookup(session: Session, sync: IndexSync, signal_type: str, signal: str, *,
         ratio = ratios.get(bank.id, 1.0)
         if not bypass_coinflip and not in_sample(key, ratio, salt=item.bank):
             continue
+        reported.append(item)
         out.setdefault(item.bank, []).append(
             {"bank_content_id": item.entry_id, "distance": str(item.distance)})
+    content = {"type": "hashes", "hashes": [{"signal_type": ours, "value": value}], "via": "hma"}
+    enqueue_match_events(session, reported, content, actor=actor)
     return out
 
 

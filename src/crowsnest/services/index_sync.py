@@ -1,7 +1,8 @@
 """Keep a worker's in-memory match indexes current by replaying the change log.
 
 Every worker (uvicorn process, replica) loads the indexes once at start-up and then polls
-``change_log`` every ``index_poll_interval_s`` seconds. Each change names an entry (or a
+``change_log`` every ``index_poll_interval_s`` seconds -- on PostgreSQL also right after
+each committed change, woken by the trigger's NOTIFY (:mod:`crowsnest.db.notify`). Each change names an entry (or a
 bank whose enabled flag flipped); the worker re-reads the current state of just those
 rows and adds or removes them from its indexes in place -- no rebuild, whatever the bank
 size -- so a hash added, disabled or deleted through any worker is matched (or no longer
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,12 +32,15 @@ from crowsnest.db.engine import unit_of_work
 from crowsnest.db.models_service import OP_BANK, OP_DELETE
 from crowsnest.db.models import utcnow
 from crowsnest.db.repositories import banks as bank_repo
+from crowsnest.db.notify import ChangeListener, listener_for
 from crowsnest.db.repositories import changelog
 from crowsnest.services import telemetry
 from crowsnest.services.matching import Matcher, MatchItem
 
 log = logging.getLogger(__name__)
 BATCH = 10_000
+CHANGE_RETENTION = timedelta(hours=24)
+PRUNE_EVERY_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,14 @@ class IndexSync:
         self.loaded_at: datetime | None = None
         self._bank_threshold: int | None = None  # largest enabled-bank PDQ override
         self._refreshed = 0.0  # time.monotonic() of the last successful poll
-        self._lock = threading.RLock()
+        #: held while the indexes are queried or changed (index classes need not be thread-safe)
+        self.lock = threading.RLock()
+        self._pruned = 0.0
+        #: one long-lived thread for big batch queries: OpenMP-parallel index kernels keep
+        #: a thread team per calling thread, and teams of ever-changing request threads
+        #: spin against each other on a small machine (measured: 3x slower batches)
+        self.batch_executor = ThreadPoolExecutor(max_workers=1,
+                                                 thread_name_prefix="crowsnest-batch")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -88,7 +100,7 @@ class IndexSync:
             if callable(settle):
                 settle()  # "loaded" (and /readyz) means queries run at full speed
         self.loaded_at = utcnow()
-        with self._lock:
+        with self.lock:
             self.matcher, self.watermark = matcher, watermark
             self._refreshed = time.monotonic()
         self._publish()
@@ -112,7 +124,16 @@ class IndexSync:
         self._refreshed = time.monotonic()
         if applied:
             self._publish()
+        if self._refreshed - self._pruned > PRUNE_EVERY_S:
+            self._prune()
         return applied
+
+    def _prune(self) -> None:
+        # every worker loads the full indexes at start-up, so old changes are only needed
+        # by a worker that lags by more than the retention -- which would be broken anyway
+        with unit_of_work(self.factory) as session:
+            changelog.prune(session, utcnow() - CHANGE_RETENTION)
+        self._pruned = time.monotonic()
 
     def _apply(self, session: Session, rows: Sequence[Any]) -> None:
         upserts: set[int] = set()
@@ -155,7 +176,7 @@ class IndexSync:
     def _mutate(self, adds: Mapping[str, list[tuple[int, str]]],
                 removes: Mapping[str, list[int]]) -> None:
         assert self.matcher is not None
-        with self._lock:
+        with self.lock:
             for signal_type, ids in removes.items():
                 targets = [signal_type] if signal_type else self._signal_types()
                 for name in targets:
@@ -175,7 +196,7 @@ class IndexSync:
     ) -> list[MatchItem]:
         """Match already computed hashes (see :meth:`Matcher.match_signals`)."""
         matcher = self.require()
-        with self._lock:
+        with self.lock:
             return matcher.match_signals(session, signals, variants=variants,
                                          threshold=threshold, banks=banks)
 
@@ -212,15 +233,37 @@ class IndexSync:
         self._stop.clear()
 
         def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    self.poll_once()
-                except Exception:  # keep polling through database hiccups
-                    log.exception("index sync round failed")
-                self._stop.wait(interval_s)
+            listener = listener_for(self.factory.kw["bind"])
+            try:
+                while not self._stop.is_set():
+                    try:
+                        self.poll_once()
+                    except Exception:  # keep polling through database hiccups
+                        log.exception("index sync round failed")
+                    listener = self._wait(listener, interval_s)
+            finally:
+                if listener is not None:
+                    listener.close()
 
         self._thread = threading.Thread(target=loop, name="crowsnest-index-sync", daemon=True)
         self._thread.start()
+
+    def _wait(self, listener: ChangeListener | None, interval_s: float) -> ChangeListener | None:
+        """Sleep until the next poll: a NOTIFY wakes us early on PostgreSQL."""
+        if listener is None:
+            self._stop.wait(interval_s)
+            return None
+        deadline = time.monotonic() + interval_s
+        try:
+            # short slices so stop() is never kept waiting for a whole interval
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if listener.wait(min(0.5, max(0.0, deadline - time.monotonic()))):
+                    break
+            return listener
+        except Exception:  # connection lost: fall back to plain polling
+            log.warning("change listener failed; polling only", exc_info=True)
+            listener.close()
+            return None
 
     def stop(self) -> None:
         """Stop polling."""

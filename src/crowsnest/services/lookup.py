@@ -64,7 +64,7 @@ def find_candidates(
         by_type[query.signal_type].append(position)
     raw: Candidates = [[] for _ in clean]
     matcher = sync.require()
-    with sync._lock:
+    with sync.lock:
         for signal_type, positions in by_type.items():
             index = matcher.indexes.get(signal_type)
             if index is None:

@@ -7,18 +7,21 @@ error handler (HMA routes in HMA's ``{"message"}`` shape).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from crowsnest.core.errors import UnsupportedMedia
+from crowsnest.core.errors import ExternalDependencyError, UnsupportedMedia
 from crowsnest.db.engine import unit_of_work
 from crowsnest.services.apikeys import Principal
 from crowsnest.services.runtime import ServiceRuntime
 
+T = TypeVar("T")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="API key created with `crowsnest apikey create`")
 bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
@@ -36,7 +39,7 @@ def transaction(request: Request) -> Iterator[Session]:
         yield session
 
 
-def requires(scope: str) -> Callable[..., Principal]:
+def requires(scope: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the authenticated caller, who must hold ``scope``."""
 
     async def dependency(
@@ -75,3 +78,17 @@ def json_body(request: Request) -> None:
     media_type = _media_type(request)
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMedia("send the request body as application/json")
+
+
+def retrying(function: Callable[..., T], *args: Any, attempts: int = 3) -> T:
+    """Run a unit of work, retrying when the database was busy (SQLite's single writer can
+    refuse a transaction that read before another committed). Each attempt is a fresh
+    transaction; a failed one was rolled back, so nothing happens twice."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return function(*args)
+        except ExternalDependencyError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")

@@ -136,7 +136,8 @@ class ImportOut(BaseModel):
     inserted: int
     merged: int
     skipped: int
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(description="The first 1,000 bad rows (skip_invalid)")
+    errors_truncated: bool = Field(False, description="More bad rows were skipped than listed")
 
 
 class IndexOut(BaseModel):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crowsnest.db.models import Bank, BankEntry
@@ -14,6 +16,14 @@ from crowsnest.db.models_service import ChangeLog
 def latest_id(session: Session) -> int:
     """The newest change id (0 for an empty log)."""
     return int(session.scalar(select(func.max(ChangeLog.id))) or 0)
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Delete changes older than ``before`` (keeping the newest row, the id watermark)."""
+    newest = latest_id(session)
+    result = session.execute(delete(ChangeLog).where(ChangeLog.created_at < before,
+                                                     ChangeLog.id < newest))
+    return int(getattr(result, "rowcount", 0) or 0)  # a CursorResult for DML
 
 
 def since(session: Session, after_id: int, limit: int) -> list[ChangeLog]:

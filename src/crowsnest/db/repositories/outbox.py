@@ -26,7 +26,7 @@ def insert_if_absent(session: Session, values: dict[str, Any]) -> bool:
         index_elements=["key"]
     )
     result = session.execute(statement)
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))  # a CursorResult for DML
 
 
 def get_by_key(session: Session, key: str) -> OutboxMessage | None:
@@ -43,20 +43,24 @@ def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int
     """Lease up to ``limit`` due messages to the caller; returns their ids.
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows
-    concurrently; SQLite has one writer at a time, so the plain select-then-update is safe
-    there. The lease (``next_attempt_at`` moved to ``lease_until``) makes a message due
-    again if the worker dies before recording an outcome.
+    concurrently. On SQLite (one writer at a time) the claim is a single
+    ``UPDATE ... RETURNING``: a write from its first statement, so two workers never
+    read the same due rows and then both take them. The lease (``next_attempt_at``
+    moved to ``lease_until``) makes a message due again if its worker dies before
+    recording an outcome.
     """
-    query = (
+    due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status.in_((OUTBOX_PENDING, OUTBOX_FAILED)),
                OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query))
+    if session.get_bind().dialect.name != "postgresql":
+        claim = (update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+                 .values(next_attempt_at=lease_until).returning(OutboxMessage.id))
+        return sorted(session.scalars(claim))
+    ids = list(session.scalars(due.with_for_update(skip_locked=True)))
     if ids:
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(ids))

@@ -123,10 +123,6 @@ def add_upload(
                 for r in results]
 
 
-def _spool_body(request: Request) -> IO[bytes]:
-    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-
-
 @router.post("/{name}/import", response_model=s.ImportOut,
              summary="Import a hash list (request body = the file, streamed)",
              openapi_extra={"requestBody": {"content": {"application/octet-stream": {
@@ -139,7 +135,7 @@ async def import_list(
     filename: str | None = Query(None, max_length=500),
     who: Principal = Depends(CurateScope),
 ) -> dict[str, Any]:
-    spool = _spool_body(request)
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # type: ignore[assignment]
     async for chunk in request.stream():
         spool.write(chunk)
     spool.seek(0)

@@ -124,10 +124,10 @@ def m_raw_lookup(request: Request, signal: str | None = Query(None),
 
 
 def _lookup_all(request: Request, hashes: dict[str, str], banks: str | None,
-                seed: str | None, bypass: bool) -> dict[str, Any]:
+                seed: str | None, bypass: bool, actor: str) -> dict[str, Any]:
     with transaction(request) as session:
         return {name: hma.lookup(session, runtime(request).index, name, value, banks=banks,
-                                 seed=seed, bypass_coinflip=bypass)
+                                 seed=seed, bypass_coinflip=bypass, actor=actor)
                 for name, value in hashes.items()}
 
 
@@ -138,18 +138,18 @@ def m_lookup_get(
     url: str | None = Query(None), content_type: str | None = Query(None),
     types: str | None = Query(None), banks: str | None = Query(None),
     seed: str | None = Query(None), bypass_coinflip: str | None = Query(None),
-    _: Principal = Depends(MatchScope),
+    who: Principal = Depends(MatchScope),
 ) -> dict[str, Any]:
     bypass = _bool(bypass_coinflip)
     if url:
         result = _lookup_all(request, hash_url(request, url, content_type, types), banks,
-                             seed, bypass)
+                             seed, bypass, who.name)
         return result.get(signal_type, {}) if signal_type is not None else result
     if not signal or not signal_type:
         raise hma.HmaError(400, "Either url or both signal and signal_type are required")
     with transaction(request) as session:
         return hma.lookup(session, runtime(request).index, signal_type, signal, banks=banks,
-                          seed=seed, bypass_coinflip=bypass)
+                          seed=seed, bypass_coinflip=bypass, actor=who.name)
 
 
 @router.post("/m/lookup", summary="HMA: hash an uploaded file and look it up",
@@ -157,10 +157,11 @@ def m_lookup_get(
 async def m_lookup_post(request: Request, banks: str | None = Query(None),
                         seed: str | None = Query(None),
                         bypass_coinflip: str | None = Query(None),
-                        _: Principal = Depends(MatchScope)) -> dict[str, Any]:
+                        who: Principal = Depends(MatchScope)) -> dict[str, Any]:
     bypass = _bool(bypass_coinflip)
     hashes = await hash_form(request, None)
-    return await run_in_threadpool(_lookup_all, request, hashes, banks, seed, bypass)
+    return await run_in_threadpool(_lookup_all, request, hashes, banks, seed, bypass,
+                                   who.name)
 
 
 @router.post("/m/compare", summary="HMA: distance between pairs of hashes", responses=HMA_ERRORS)

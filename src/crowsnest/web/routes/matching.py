@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -22,7 +23,14 @@ from crowsnest.services.lookup import (
 )
 from crowsnest.services.matching import MatchItem
 from crowsnest.web import schemas as s
-from crowsnest.web.deps import MatchScope, json_body, multipart_body, runtime, transaction
+from crowsnest.web.deps import (
+    MatchScope,
+    json_body,
+    multipart_body,
+    retrying,
+    runtime,
+    transaction,
+)
 
 router = APIRouter(prefix="/v1", tags=["matching"], responses=s.ERRORS)
 
@@ -75,12 +83,16 @@ def match_upload(
     hashed = hash_for_matching(read_upload(file), orientations=orientation,
                                max_pixels=rt.settings.max_image_pixels,
                                max_bytes=rt.settings.max_upload_bytes)
-    with transaction(request) as session:
-        matches = rt.index.match_signals(session, hashed.signals, variants=hashed.variants,
-                                         threshold=threshold, banks=banks)
-        content = {"type": "upload", "content_type": hashed.content_type,
-                   "signals": {n: sig.value for n, sig in hashed.signals.items()}}
-        events = actions.enqueue_match_events(session, matches, content, actor=principal.name)
+    def match_and_enqueue() -> tuple[list[MatchItem], list[int]]:
+        with transaction(request) as session:
+            found = rt.index.match_signals(session, hashed.signals, variants=hashed.variants,
+                                           threshold=threshold, banks=banks)
+            content = {"type": "upload", "content_type": hashed.content_type,
+                       "signals": {n: sig.value for n, sig in hashed.signals.items()}}
+            return found, actions.enqueue_match_events(session, found, content,
+                                                       actor=principal.name)
+
+    matches, events = retrying(match_and_enqueue)
     for name in hashed.signals:
         telemetry.observe_lookups(name, 1, sum(m.signal_type == name for m in matches))
     return {"content_type": hashed.content_type, "signals": signals_out(hashed.signals),
@@ -114,14 +126,16 @@ async def _lookup(request: Request, principal: Principal, queries: list[HashQuer
     """
     sync = runtime(request).index
     if len(queries) > 50:  # a big batch is real CPU work: keep it off the event loop
-        clean, raw = await run_in_threadpool(find_candidates, sync, queries, threshold)
+        loop = asyncio.get_running_loop()
+        clean, raw = await loop.run_in_executor(sync.batch_executor, find_candidates, sync,
+                                                queries, threshold)
     else:
         clean, raw = find_candidates(sync, queries, threshold)
     if not needs_database(raw, banks):
         record(clean, [[] for _ in clean])
         return clean, [[] for _ in clean], 0
-    results, events = await run_in_threadpool(_resolve_and_enqueue, request, principal, clean,
-                                              raw, threshold, banks)
+    results, events = await run_in_threadpool(retrying, _resolve_and_enqueue, request,
+                                              principal, clean, raw, threshold, banks)
     return clean, results, events
 
 

@@ -7,7 +7,8 @@ in the same transaction as the change itself, whatever code made it. On PostgreS
 trigger first takes a transaction-scoped advisory lock: change-log ids are then assigned
 in commit order, so a worker that has read up to id N can never later see a smaller id
 appear (which sequence ids alone do not guarantee under concurrent writers). SQLite
-serialises writers anyway.
+serialises writers anyway. The PostgreSQL triggers also ``pg_notify`` the channel
+``crowsnest_changes`` so listening workers apply a change right after its commit.
 
 Revision ID: 0002_service
 Revises: 0001_core
@@ -35,6 +36,7 @@ _PG_FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION crowsnest_log_entry_change() RETURNS trigger AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock({CHANGE_LOG_LOCK});
+  PERFORM pg_notify('crowsnest_changes', '');
   IF TG_OP = 'DELETE' THEN
     INSERT INTO change_log (op, bank_id, entry_id, signal_type, created_at)
     VALUES ('delete', OLD.bank_id, OLD.id, OLD.signal_type, timezone('utc', now()));
@@ -49,6 +51,7 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION crowsnest_log_bank_change() RETURNS trigger AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock({CHANGE_LOG_LOCK});
+  PERFORM pg_notify('crowsnest_changes', '');
   INSERT INTO change_log (op, bank_id, created_at)
   VALUES ('bank', NEW.id, timezone('utc', now()));
   RETURN NEW;
