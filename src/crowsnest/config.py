@@ -46,6 +46,30 @@ class Settings(BaseSettings):
         200 * 1024 * 1024, description="Largest media file accepted for hashing, in bytes."
     )
     pdq_threshold: int = Field(31, description="Default PDQ match threshold (Hamming distance).")
+    # --- match service (crowsnest serve) ---
+    url_fetch_enabled: bool = Field(
+        False, description="Allow GET /h/hash?url= and /m/lookup?url= to fetch media by URL. "
+        "Off by default; when on, private/loopback/link-local addresses are always refused."
+    )
+    max_batch_hashes: int = Field(1000, description="Most hashes accepted in one batch match request.")
+    index_poll_interval_s: float = Field(
+        1.0, description="How often each worker polls the change log to update its in-memory indexes."
+    )
+    index_stale_after_s: float = Field(
+        30.0, description="A worker whose indexes were not refreshed for this long reports not ready."
+    )
+    api_key_cache_ttl_s: float = Field(
+        5.0, description="Seconds a verified API key is cached per worker (revocation takes effect "
+        "within this time)."
+    )
+    outbox_poll_interval_s: float = Field(1.0, description="How often the outbox worker looks for due deliveries.")
+    outbox_max_attempts: int = Field(8, description="Delivery attempts before an outbox row is marked dead.")
+    outbox_backoff_base_s: float = Field(2.0, description="First retry delay; doubles per attempt (with jitter).")
+    outbox_backoff_max_s: float = Field(3600.0, description="Longest delay between two delivery attempts.")
+    webhook_timeout_s: float = Field(10.0, description="Timeout of one webhook delivery attempt.")
+    run_background_workers: bool = Field(
+        True, description="Run the index sync and outbox workers inside the web process."
+    )
     # --- hotline (issue 5) ---
     smtp_host: str = Field("127.0.0.1", description="SMTP server used by the email destination.")
     smtp_port: int = Field(25, description="Port of the SMTP server.")
@@ -104,6 +128,15 @@ class Settings(BaseSettings):
     hotline_asn_table: str | None = Field(
         None, description="Path of an ip2asn-layout TSV (range start, end, AS number, country, "
         "owner) used to name a host's network owner when tracing; none by default."
+    )
+    # --- public web pages (issue 6) ---
+    web_csrf_secret: str | None = Field(
+        None, description="Secret that signs the report forms' CSRF tokens. Set the same value on "
+        "every replica; when unset each process makes a random one (fine for one process)."
+    )
+    web_quick_exit_url: str = Field(
+        "https://www.bbc.com/weather",
+        description="Neutral page the public pages' quick-exit button and Escape key leave for.",
     )
 
     @classmethod

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("crowsnest.services.outbox", reason="needs the outbox (service branch)")
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from crowsnest.config import Settings
+from crowsnest.core.errors import Conflict, Forbidden
+from crowsnest.db.models_service import OutboxMessage
+from crowsnest.destinations.base import Delivery
+from crowsnest.destinations.cybertipline.client import CyberTiplineDestination
+from crowsnest.destinations.cybertipline.model import ReportingPerson, from_match
+from crowsnest.services import hotline_cases as cases
+from crowsnest.services import hotline_cybertip as cybertip
+from crowsnest.services import hotline_items as items
+from crowsnest.testing.cybertipline_server import CyberTiplineState, run_cybertipline_server
 
-from crowsnest.config import Settings  # noqa: E402
-from crowsnest.core.errors import Conflict, Forbidden  # noqa: E402
-from crowsnest.db.models_service import OutboxMessage  # noqa: E402
-from crowsnest.destinations.base import Delivery  # noqa: E402
-from crowsnest.destinations.cybertipline.client import CyberTiplineDestination  # noqa: E402
-from crowsnest.destinations.cybertipline.model import ReportingPerson, from_match  # noqa: E402
-from crowsnest.services import hotline_cases as cases  # noqa: E402
-from crowsnest.services import hotline_cybertip as cybertip  # noqa: E402
-from crowsnest.services import hotline_items as items  # noqa: E402
-from crowsnest.testing.cybertipline_server import CyberTiplineState, run_cybertipline_server  # noqa: E402
-
-from .hotline_helpers import make_actor, reported_case  # noqa: E402
+from .hotline_helpers import make_actor, reported_case
 
 REPORTER = ReportingPerson("Sue", "Supervisor", "sue@hotline.example")
 MD5 = "0123456789abcdef0123456789abcdef"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from datetime import timedelta
 
 import pytest
@@ -22,7 +21,8 @@ def counts(session: Session) -> tuple[int, int, int]:
 
 
 def test_repeated_reports_join_one_case(db_session: Session) -> None:
-    before = counts(db_session)  # other tests may have committed rows to this database
+    # other tests (test_hotline_concurrency) commit rows into the shared session database
+    before = counts(db_session)
     first = intake.submit(db_session, {"urls": ["https://Files.example/v/1?utm_source=x"],
                                        "where_seen": "file_sharing", "contact_email": "a@b.org"})
     second = intake.submit(db_session, {"urls": ["http://files.example/v/1#x",
@@ -32,7 +32,7 @@ def test_repeated_reports_join_one_case(db_session: Session) -> None:
     case = db_session.get(HotlineCase, first.case_ids[0])
     assert case is not None and case.report_count == 2 and case.status == "new"
     assert case.url == "https://files.example/v/1" and case.host == "files.example"
-    assert tuple(b - a for a, b in zip(before, counts(db_session))) == (2, 2, 3)
+    assert tuple(n - b for n, b in zip(counts(db_session), before)) == (2, 2, 3)
     stored = db_session.get(HotlineReport, first.report_id)
     assert stored is not None and first.receipt.replace("-", "") not in stored.receipt_hash
     assert first.to_public()["status"] == "received"

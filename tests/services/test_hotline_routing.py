@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("crowsnest.services.outbox", reason="needs the outbox (service branch)")
-
 import json
 
 import pytest

@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-pytest.importorskip("crowsnest.web.app", reason="needs the service layer (service branch)")
-
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine  # noqa: E402
-
-from crowsnest.config import Settings  # noqa: E402
-from crowsnest.core.forward_signing import sign  # noqa: E402
-from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work  # noqa: E402
-from crowsnest.db.migrate import upgrade  # noqa: E402
-from crowsnest.destinations.base import Delivery  # noqa: E402
-from crowsnest.destinations.crowsnest import forward_body  # noqa: E402
-from crowsnest.services import hotline_analysts as analysts  # noqa: E402
-from crowsnest.services.runtime import ServiceRuntime  # noqa: E402
-from crowsnest.web.app import create_app  # noqa: E402
+from crowsnest.config import Settings
+from crowsnest.core.forward_signing import sign
+from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
+from crowsnest.db.migrate import upgrade
+from crowsnest.destinations.base import Delivery
+from crowsnest.destinations.crowsnest import forward_body
+from crowsnest.services import hotline_analysts as analysts
+from crowsnest.services.runtime import ServiceRuntime
+from crowsnest.web.app import create_app
 
 PASSWORD = "a long enough passphrase"
 SECRET = "shared-secret-between-nl-and-de"

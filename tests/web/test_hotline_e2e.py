@@ -13,18 +13,15 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-pytest.importorskip("crowsnest.web.app", reason="needs the service layer (service branch)")
-
-import httpx  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work  # noqa: E402
-from crowsnest.db.migrate import upgrade  # noqa: E402
-from crowsnest.services import hotline_analysts as analysts  # noqa: E402
-from crowsnest.testing.servers import SmtpInbox, free_port, run_smtp  # noqa: E402
+from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
+from crowsnest.db.migrate import upgrade
+from crowsnest.services import hotline_analysts as analysts
+from crowsnest.testing.servers import SmtpInbox, free_port, run_smtp
 
 pytestmark = pytest.mark.slow
 SECRET = "nl-de-shared-secret-0123456789"

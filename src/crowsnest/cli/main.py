@@ -74,6 +74,8 @@ COMMAND_MODULES: list[str] = [
     "db_cmd",
     "demo_cmd",
     "directory_cmd",
+    "apikey_cmd",
+    "serve_cmd",
     "hotline_cmd",
 ]
 

@@ -130,6 +130,14 @@ class ExternalDependencyError(CrowsnestError):
     exit_code = 3
 
 
+class SchemaOutOfDate(CrowsnestError):
+    """The database schema is missing or older than this code; run ``crowsnest db upgrade``."""
+
+    code = "schema_out_of_date"
+    http_status = 503
+    exit_code = 3
+
+
 class RateLimited(CrowsnestError):
     """Too many requests from one client; ``retry_after`` is in seconds."""
 
@@ -147,14 +155,6 @@ class InvalidForward(Unauthorized):
     """A signed message (hotline forward) is unsigned, wrongly signed, stale or replayed."""
 
     code = "invalid_forward"
-
-
-class SchemaOutOfDate(CrowsnestError):
-    """The database schema is missing or older than this code; run ``crowsnest db upgrade``."""
-
-    code = "schema_out_of_date"
-    http_status = 503
-    exit_code = 3
 
 
 class IndexStoreError(CrowsnestError):

@@ -119,6 +119,7 @@ class BankEntry(Base):
     bank: Mapped[Bank] = relationship(back_populates="entries")
 
 
-# Tables of later migrations live in their own modules; importing them here registers them
-# on the metadata that Alembic and the schema checks compare against.
+# Tables of later migrations are declared in their own modules on the same Base; importing
+# them here puts every table on ``Base.metadata`` whoever imports the models.
+from crowsnest.db import models_service  # noqa: E402,F401
 from crowsnest.db import models_hotline  # noqa: E402,F401

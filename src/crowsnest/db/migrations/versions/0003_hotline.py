@@ -2,7 +2,7 @@
 inbound forwards and their nonces.
 
 Revision ID: 0003_hotline
-Revises: 0001_core
+Revises: 0002_service
 Create Date: 2026-11-28
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from crowsnest.db.models import UTCDateTime
 
 revision: str = "0003_hotline"
-down_revision: str | Sequence[str] | None = "0001_core"
+down_revision: str | Sequence[str] | None = "0002_service"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

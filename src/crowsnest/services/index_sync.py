@@ -1,0 +1,273 @@
+"""Keep a worker's in-memory match indexes current by replaying the change log.
+
+Every worker (uvicorn process, replica) loads the indexes once at start-up and then polls
+``change_log`` every ``index_poll_interval_s`` seconds -- on PostgreSQL also right after
+each committed change, woken by the trigger's NOTIFY (:mod:`crowsnest.db.notify`). Each change names an entry (or a
+bank whose enabled flag flipped); the worker re-reads the current state of just those
+rows and adds or removes them from its indexes in place -- no rebuild, whatever the bank
+size -- so a hash added, disabled or deleted through any worker is matched (or no longer
+matched) by all of them within about one poll interval.
+
+The watermark is read *before* the initial build: changes that land during the build
+are replayed afterwards, which is harmless because applying a change is idempotent
+(it re-reads the row's current state).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from crowsnest.core.signals.base import SignalHash
+from crowsnest.db.engine import unit_of_work
+from crowsnest.db.models_service import OP_BANK, OP_DELETE
+from crowsnest.db.models import utcnow
+from crowsnest.db.repositories import banks as bank_repo
+from crowsnest.db.notify import ChangeListener, listener_for
+from crowsnest.db.repositories import changelog
+from crowsnest.services import telemetry
+from crowsnest.services.matching import Matcher, MatchItem
+
+log = logging.getLogger(__name__)
+BATCH = 10_000
+CHANGE_RETENTION = timedelta(hours=24)
+PRUNE_EVERY_S = 600.0
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What ``/v1/index`` and ``/readyz`` report for this worker."""
+
+    loaded: bool
+    fresh: bool
+    sizes: dict[str, int]
+    last_change_id: int
+    last_change_at: datetime | None
+    seconds_since_refresh: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out = dict(self.__dict__)
+        out["last_change_at"] = self.last_change_at.isoformat() if self.last_change_at else None
+        return out
+
+
+class IndexSync:
+    """A :class:`Matcher` kept current from the change log, safe to use from many threads."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], *, pdq_threshold: int = 31,
+        stale_after_s: float = 30.0,
+    ) -> None:
+        self.factory = factory
+        self.pdq_threshold = pdq_threshold
+        self.stale_after_s = stale_after_s
+        self.matcher: Matcher | None = None
+        self.watermark = 0
+        self.last_change_at: datetime | None = None
+        self.loaded_at: datetime | None = None
+        self._bank_threshold: int | None = None  # largest enabled-bank PDQ override
+        self._refreshed = 0.0  # time.monotonic() of the last successful poll
+        #: held while the indexes are queried or changed (index classes need not be thread-safe)
+        self.lock = threading.RLock()
+        self._pruned = 0.0
+        #: one long-lived thread for big batch queries: OpenMP-parallel index kernels keep
+        #: a thread team per calling thread, and teams of ever-changing request threads
+        #: spin against each other on a small machine (measured: 3x slower batches)
+        self.batch_executor = ThreadPoolExecutor(max_workers=1,
+                                                 thread_name_prefix="crowsnest-batch")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- loading and replaying -------------------------------------------------------
+    def load(self) -> None:
+        """Build the indexes from the database (once, at start-up)."""
+        with unit_of_work(self.factory) as session:
+            watermark = changelog.latest_id(session)
+            matcher = Matcher.build(session, pdq_threshold=self.pdq_threshold)
+            self._bank_threshold = bank_repo.max_pdq_threshold(session)
+        for index in matcher.indexes.values():
+            settle = getattr(index, "wait", None)  # an index building in the background
+            if callable(settle):
+                settle()  # "loaded" (and /readyz) means queries run at full speed
+        self.loaded_at = utcnow()
+        with self.lock:
+            self.matcher, self.watermark = matcher, watermark
+            self._refreshed = time.monotonic()
+        self._publish()
+        log.info("indexes loaded at change %d: %s", watermark, matcher.sizes())
+
+    def poll_once(self) -> int:
+        """Apply every change after the watermark; returns how many were applied."""
+        if self.matcher is None:
+            self.load()
+            return 0
+        applied = 0
+        while True:
+            with unit_of_work(self.factory) as session:
+                rows = changelog.since(session, self.watermark, BATCH)
+                if rows:
+                    self._apply(session, rows)
+                self._bank_threshold = bank_repo.max_pdq_threshold(session)
+            applied += len(rows)
+            if len(rows) < BATCH:
+                break
+        self._refreshed = time.monotonic()
+        if applied:
+            self._publish()
+        if self._refreshed - self._pruned > PRUNE_EVERY_S:
+            self._prune()
+        return applied
+
+    def _prune(self) -> None:
+        # every worker loads the full indexes at start-up, so old changes are only needed
+        # by a worker that lags by more than the retention -- which would be broken anyway
+        with unit_of_work(self.factory) as session:
+            changelog.prune(session, utcnow() - CHANGE_RETENTION)
+        self._pruned = time.monotonic()
+
+    def _apply(self, session: Session, rows: Sequence[Any]) -> None:
+        upserts: set[int] = set()
+        deletes: dict[int, str | None] = {}
+        banks: list[int] = []
+        for row in rows:
+            if row.op == OP_BANK and row.bank_id is not None:
+                banks.append(row.bank_id)
+            elif row.entry_id is not None and row.op == OP_DELETE:
+                deletes[row.entry_id] = row.signal_type
+                upserts.discard(row.entry_id)
+            elif row.entry_id is not None:
+                upserts.add(row.entry_id)
+                deletes.pop(row.entry_id, None)
+        states = changelog.entry_states(session, upserts)
+        adds: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        removes: dict[str, list[int]] = defaultdict(list)
+        for entry_id, signal_type in deletes.items():
+            removes[signal_type or ""].append(entry_id)
+        for entry_id in upserts:
+            state = states.get(entry_id)
+            if state is None:  # deleted again later in this batch's future
+                for name in self._signal_types():
+                    removes[name].append(entry_id)
+            elif state[2]:
+                adds[state[0]].append((entry_id, state[1]))
+            else:
+                removes[state[0]].append(entry_id)
+        for bank_id in dict.fromkeys(banks):
+            for entry_id, signal_type, value, matchable in changelog.bank_entries(session, bank_id):
+                (adds[signal_type].append((entry_id, value)) if matchable
+                 else removes[signal_type].append(entry_id))
+        self._mutate(adds, removes)
+        self.watermark = rows[-1].id
+        self.last_change_at = rows[-1].created_at
+
+    def _signal_types(self) -> list[str]:
+        return list(self.matcher.indexes) if self.matcher else []
+
+    def _mutate(self, adds: Mapping[str, list[tuple[int, str]]],
+                removes: Mapping[str, list[int]]) -> None:
+        assert self.matcher is not None
+        with self.lock:
+            for signal_type, ids in removes.items():
+                targets = [signal_type] if signal_type else self._signal_types()
+                for name in targets:
+                    self.matcher.remove(name, ids)
+            for signal_type, items in adds.items():
+                self.matcher.add(signal_type, items)
+
+    def _publish(self) -> None:
+        if self.matcher is not None:
+            telemetry.set_index_state(self.matcher.sizes(), self.watermark)
+
+    # -- queries -------------------------------------------------------------------
+    def match_signals(
+        self, session: Session, signals: Mapping[str, SignalHash | str], *,
+        variants: Mapping[str, SignalHash | str] | None = None,
+        threshold: int | None = None, banks: Sequence[str] | None = None,
+    ) -> list[MatchItem]:
+        """Match already computed hashes (see :meth:`Matcher.match_signals`)."""
+        matcher = self.require()
+        with self.lock:
+            return matcher.match_signals(session, signals, variants=variants,
+                                         threshold=threshold, banks=banks)
+
+    def search_radius(self) -> int:
+        """PDQ radius for queries without their own threshold: the default or the largest
+        enabled bank override (refreshed every poll; per-bank limits are applied after)."""
+        override = self._bank_threshold
+        return max(self.pdq_threshold, override if override is not None else 0)
+
+    def require(self) -> Matcher:
+        """The matcher, or a 503-class error while the indexes are not loaded yet."""
+        if self.matcher is None:
+            from crowsnest.core.errors import ExternalDependencyError
+
+            raise ExternalDependencyError("the match indexes are still loading; retry shortly")
+        return self.matcher
+
+    def status(self) -> IndexStatus:
+        """Sizes, watermark and freshness of this worker's indexes."""
+        loaded = self.matcher is not None
+        age = time.monotonic() - self._refreshed if loaded else None
+        return IndexStatus(
+            loaded=loaded, fresh=loaded and age is not None and age <= self.stale_after_s,
+            sizes=self.matcher.sizes() if self.matcher else {},
+            last_change_id=self.watermark, last_change_at=self.last_change_at,
+            seconds_since_refresh=round(age, 3) if age is not None else None,
+        )
+
+    # -- background thread -----------------------------------------------------------
+    def start(self, interval_s: float) -> None:
+        """Load (if needed) and poll every ``interval_s`` seconds in a daemon thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            listener = listener_for(self.factory.kw["bind"])
+            try:
+                while not self._stop.is_set():
+                    try:
+                        self.poll_once()
+                    except Exception:  # keep polling through database hiccups
+                        log.exception("index sync round failed")
+                    listener = self._wait(listener, interval_s)
+            finally:
+                if listener is not None:
+                    listener.close()
+
+        self._thread = threading.Thread(target=loop, name="crowsnest-index-sync", daemon=True)
+        self._thread.start()
+
+    def _wait(self, listener: ChangeListener | None, interval_s: float) -> ChangeListener | None:
+        """Sleep until the next poll: a NOTIFY wakes us early on PostgreSQL."""
+        if listener is None:
+            self._stop.wait(interval_s)
+            return None
+        deadline = time.monotonic() + interval_s
+        try:
+            # short slices so stop() is never kept waiting for a whole interval
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if listener.wait(min(0.5, max(0.0, deadline - time.monotonic()))):
+                    break
+            return listener
+        except Exception:  # connection lost: fall back to plain polling
+            log.warning("change listener failed; polling only", exc_info=True)
+            listener.close()
+            return None
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None

@@ -1,0 +1,74 @@
+"""Everything one service worker holds: database engine, indexes, key verifier, outbox.
+
+Built by ``web.app.create_app`` (and usable by any other long-running process). ``start``
+loads the indexes and starts the background threads (change-log polling, outbox
+delivery); ``stop`` ends them. On SQLite a fresh or old database file is migrated on
+start-up so ``crowsnest serve`` needs no set-up; PostgreSQL must be migrated by the
+operator (``crowsnest db upgrade``), never silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from crowsnest.config import Settings
+from crowsnest.db.engine import make_engine, make_session_factory
+from crowsnest.db.migrate import ensure_schema
+from crowsnest.destinations.webhook import WebhookDestination
+from crowsnest.services.apikeys import KeyVerifier
+from crowsnest.services.index_sync import IndexSync
+from crowsnest.services.outbox import OutboxWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """The long-lived parts of one worker."""
+
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    index: IndexSync
+    keys: KeyVerifier
+    outbox: OutboxWorker
+    started: bool = field(default=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine | None = None) -> ServiceRuntime:
+        """Wire a runtime for ``settings`` (``engine`` overrides the configured URL)."""
+        engine = engine or make_engine(settings.database_url)
+        factory = make_session_factory(engine)
+        return cls(
+            settings=settings, engine=engine, factory=factory,
+            index=IndexSync(factory, pdq_threshold=settings.pdq_threshold,
+                            stale_after_s=settings.index_stale_after_s),
+            keys=KeyVerifier(factory, ttl_s=settings.api_key_cache_ttl_s),
+            outbox=OutboxWorker(
+                factory, max_attempts=settings.outbox_max_attempts,
+                backoff_base_s=settings.outbox_backoff_base_s,
+                backoff_max_s=settings.outbox_backoff_max_s,
+                destinations={"webhook": WebhookDestination(settings.webhook_timeout_s)},
+            ),
+        )
+
+    def start(self) -> None:
+        """Check (SQLite: migrate) the schema, load indexes, start background work."""
+        if self.started:
+            return
+        ensure_schema(self.engine)
+        self.index.load()
+        if self.settings.run_background_workers:
+            self.index.start(self.settings.index_poll_interval_s)
+            self.outbox.start(self.settings.outbox_poll_interval_s)
+        self.started = True
+
+    def stop(self) -> None:
+        """Stop background work."""
+        self.index.stop()
+        self.outbox.stop()
+        self.started = False
