@@ -87,6 +87,9 @@ class IndexSync:
                                                  thread_name_prefix="crowsnest-batch")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: one replay at a time: two threads replaying the same rows could apply an old
+        #: add after a newer remove, and move the watermark backwards
+        self._poll_lock = threading.Lock()
 
     # -- loading and replaying -------------------------------------------------------
     def load(self) -> None:
@@ -106,8 +109,22 @@ class IndexSync:
         self._publish()
         log.info("indexes loaded at change %d: %s", watermark, matcher.sizes())
 
+    def catch_up(self) -> int:
+        """Apply the changes committed so far, now: a worker reads its own writes at once.
+
+        Called after a curation request commits, so its response is already true of the
+        next match on this worker; other workers follow within the polling interval.
+        """
+        if self.matcher is None:
+            return 0
+        return self.poll_once()
+
     def poll_once(self) -> int:
         """Apply every change after the watermark; returns how many were applied."""
+        with self._poll_lock:
+            return self._poll()
+
+    def _poll(self) -> int:
         if self.matcher is None:
             self.load()
             return 0

@@ -39,6 +39,15 @@ def transaction(request: Request) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def curation(request: Request) -> Iterator[Session]:
+    """A unit of work that changes banks: once committed, this worker's indexes catch up
+    before the response goes out, so the caller's next match already sees the change."""
+    with transaction(request) as session:
+        yield session
+    runtime(request).index.catch_up()
+
+
 def requires(scope: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the authenticated caller, who must hold ``scope``."""
 

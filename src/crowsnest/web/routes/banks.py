@@ -15,7 +15,14 @@ from crowsnest.services import banks as bank_service
 from crowsnest.services import hashlists
 from crowsnest.services.apikeys import Principal
 from crowsnest.web import schemas as s
-from crowsnest.web.deps import CurateScope, MatchScope, json_body, multipart_body, runtime, transaction
+from crowsnest.web.deps import (
+    CurateScope,
+    MatchScope,
+    curation,
+    json_body,
+    multipart_body,
+    runtime,
+)
 from crowsnest.web.routes.matching import read_upload
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"], responses=s.ERRORS)
@@ -30,7 +37,7 @@ def _bank(info: Any) -> dict[str, Any]:
 
 @router.get("", response_model=list[s.BankOut], summary="List banks with entry counts")
 def list_banks(request: Request, _: Principal = Depends(MatchScope)) -> list[dict[str, Any]]:
-    with transaction(request) as session:
+    with curation(request) as session:
         return [_bank(b) for b in bank_service.list_banks(session)]
 
 
@@ -38,7 +45,7 @@ def list_banks(request: Request, _: Principal = Depends(MatchScope)) -> list[dic
              dependencies=[Depends(json_body)])
 def create_bank(request: Request, body: s.BankIn,
                 who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         info = bank_service.create_bank(session, body.name, description=body.description,
                                         enabled=body.enabled, pdq_threshold=body.pdq_threshold)
         actions.audit(session, who.name, "bank.create", info.name)
@@ -47,7 +54,7 @@ def create_bank(request: Request, body: s.BankIn,
 
 @router.get("/{name}", response_model=s.BankOut, summary="One bank with entry counts")
 def get_bank(request: Request, name: str, _: Principal = Depends(MatchScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         return _bank(bank_service.get_bank(session, name))
 
 
@@ -55,7 +62,7 @@ def get_bank(request: Request, name: str, _: Principal = Depends(MatchScope)) ->
               summary="Rename, describe, enable/disable or set the PDQ threshold of a bank")
 def patch_bank(request: Request, name: str, body: s.BankPatch,
                who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         current = name
         if body.name is not None and body.name != name:
             current = bank_service.rename_bank(session, name, body.name).name
@@ -69,7 +76,7 @@ def patch_bank(request: Request, name: str, body: s.BankPatch,
 
 @router.delete("/{name}", response_model=s.Deleted, summary="Delete a bank and its entries")
 def delete_bank(request: Request, name: str, who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         removed = bank_service.delete_bank(session, name)
         actions.audit(session, who.name, "bank.delete", name, entries_removed=removed)
         return {"deleted": True, "entries_removed": removed}
@@ -81,7 +88,7 @@ def list_entries(
     limit: int = Query(100, ge=1, le=10_000), after_id: int = Query(0, ge=0),
     _: Principal = Depends(MatchScope),
 ) -> list[dict[str, Any]]:
-    with transaction(request) as session:
+    with curation(request) as session:
         page = bank_service.list_entries(session, name, signal_type=signal_type, limit=limit,
                                          after_id=after_id)
         return [e.to_dict() for e in page]
@@ -92,7 +99,7 @@ def list_entries(
              summary="Add one hash value (merged into an equal entry if present)")
 def add_entry(request: Request, name: str, body: s.EntryIn,
               who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         result = bank_service.add_hash(
             session, name, body.signal_type, body.value, labels=body.labels,
             source=body.source, external_id=body.external_id, note=body.note,
@@ -112,7 +119,7 @@ def add_upload(
 ) -> list[dict[str, Any]]:
     settings = runtime(request).settings
     data = read_upload(file)
-    with transaction(request) as session:
+    with curation(request) as session:
         results = bank_service.add_media(
             session, name, data, labels=labels, note=note, source_name=file.filename,
             added_by=who.name, max_pixels=settings.max_image_pixels,
@@ -141,7 +148,7 @@ async def import_list(
     spool.seek(0)
 
     def run() -> dict[str, Any]:
-        with transaction(request) as session:
+        with curation(request) as session:
             report = hashlists.import_hashlist(
                 session, name, spool, format_name=format, filename=filename,
                 default_signal_type=default_signal_type, skip_invalid=skip_invalid,
@@ -165,7 +172,7 @@ def export_list(
     include_disabled: bool = Query(False), _: Principal = Depends(MatchScope),
 ) -> StreamingResponse:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    with transaction(request) as session:
+    with curation(request) as session:
         hashlists.export_hashlist(session, name, spool, format_name=format,
                                   signal_type=signal_type, include_disabled=include_disabled)
     spool.seek(0)
@@ -185,7 +192,7 @@ def export_list(
 @router.get("/{name}/actions", response_model=list[s.ActionOut], summary="A bank's actions")
 def list_actions(request: Request, name: str,
                  _: Principal = Depends(CurateScope)) -> list[dict[str, Any]]:
-    with transaction(request) as session:
+    with curation(request) as session:
         return [a.to_dict() for a in actions.list_actions(session, name)]
 
 
@@ -194,7 +201,7 @@ def list_actions(request: Request, name: str,
              summary="Add an action (e.g. a signed webhook) run when the bank matches")
 def add_action(request: Request, name: str, body: s.ActionIn,
                who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         info = actions.add_action(session, name, body.name, body.destination, body.target,
                                   enabled=body.enabled, actor=who.name)
         actions.audit(session, who.name, "action.add", f"{name}/{body.name}")
@@ -204,7 +211,7 @@ def add_action(request: Request, name: str, body: s.ActionIn,
 @router.delete("/{name}/actions/{action}", response_model=s.ActionOut, summary="Remove an action")
 def delete_action(request: Request, name: str, action: str,
                   who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         info = actions.delete_action(session, name, action)
         actions.audit(session, who.name, "action.delete", f"{name}/{action}")
         return info.to_dict()

@@ -10,7 +10,7 @@ from crowsnest.services import actions
 from crowsnest.services import banks as bank_service
 from crowsnest.services.apikeys import Principal
 from crowsnest.web import schemas as s
-from crowsnest.web.deps import CurateScope, MatchScope, json_body, transaction
+from crowsnest.web.deps import CurateScope, MatchScope, curation, json_body
 
 router = APIRouter(prefix="/v1/entries", tags=["banks"], responses=s.ERRORS)
 EntryId = Path(..., ge=1, le=2**53)
@@ -19,7 +19,7 @@ EntryId = Path(..., ge=1, le=2**53)
 @router.get("/{entry_id}", response_model=s.EntryOut, summary="One entry")
 def get_entry(request: Request, entry_id: int = EntryId,
               _: Principal = Depends(MatchScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         return bank_service.get_entry(session, entry_id).to_dict()
 
 
@@ -27,7 +27,7 @@ def get_entry(request: Request, entry_id: int = EntryId,
               dependencies=[Depends(json_body)])
 def patch_entry(request: Request, body: s.EntryPatch, entry_id: int = EntryId,
                 who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         info = bank_service.set_entry_enabled(session, entry_id, body.enabled)
         actions.audit(session, who.name, "entry.enable" if body.enabled else "entry.disable",
                       f"{info.bank}/{entry_id}")
@@ -37,7 +37,7 @@ def patch_entry(request: Request, body: s.EntryPatch, entry_id: int = EntryId,
 @router.delete("/{entry_id}", response_model=s.EntryOut, summary="Delete an entry")
 def delete_entry(request: Request, entry_id: int = EntryId,
                  who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         info = bank_service.delete_entry(session, entry_id)
         actions.audit(session, who.name, "entry.delete", f"{info.bank}/{entry_id}")
         return info.to_dict()

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from crowsnest.services import actions, hma
 from crowsnest.services.apikeys import Principal
-from crowsnest.web.deps import CurateScope, MatchScope, transaction
+from crowsnest.web.deps import CurateScope, MatchScope, curation
 from crowsnest.web.routes.hma_matching import HMA_ERRORS, hash_form, hash_url
 
 router = APIRouter(prefix="/c", tags=["hma"], responses=HMA_ERRORS)
@@ -25,7 +25,7 @@ def _object(body: Any) -> dict[str, Any]:
 
 @router.get("/banks", summary="HMA: list banks")
 def banks_index(request: Request, _: Principal = Depends(MatchScope)) -> list[dict[str, Any]]:
-    with transaction(request) as session:
+    with curation(request) as session:
         return hma.list_banks(session)
 
 
@@ -35,7 +35,7 @@ def bank_create(request: Request, body: Any = Body(None),
     data = _object(body)
     if data.get("name") is None:
         raise hma.HmaError(400, "name is required")
-    with transaction(request) as session:
+    with curation(request) as session:
         result = hma.create_bank(session, data["name"], data.get("enabled"),
                                  data.get("enabled_ratio"))
         actions.audit(session, who.name, "bank.create", result["name"], via="hma")
@@ -45,7 +45,7 @@ def bank_create(request: Request, body: Any = Body(None),
 @router.get("/bank/{bank_name}", summary="HMA: one bank")
 def bank_show(request: Request, bank_name: str,
               _: Principal = Depends(MatchScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         return hma.get_bank(session, bank_name)
 
 
@@ -53,7 +53,7 @@ def bank_show(request: Request, bank_name: str,
 def bank_update(request: Request, bank_name: str, body: Any = Body(None),
                 who: Principal = Depends(CurateScope)) -> dict[str, Any]:
     data = _object(body)
-    with transaction(request) as session:
+    with curation(request) as session:
         result = hma.update_bank(session, bank_name, data.get("name"), data.get("enabled"),
                                  data.get("enabled_ratio"))
         actions.audit(session, who.name, "bank.update", bank_name, via="hma", **data)
@@ -63,7 +63,7 @@ def bank_update(request: Request, bank_name: str, body: Any = Body(None),
 @router.delete("/bank/{bank_name}", summary="HMA: delete a bank (absent banks too)")
 def bank_delete(request: Request, bank_name: str,
                 who: Principal = Depends(CurateScope)) -> dict[str, str]:
-    with transaction(request) as session:
+    with curation(request) as session:
         result = hma.delete_bank(session, bank_name)
         actions.audit(session, who.name, "bank.delete", bank_name, via="hma")
         return result
@@ -72,7 +72,7 @@ def bank_delete(request: Request, bank_name: str,
 @router.post("/bank/{bank_name}/signal", summary="HMA: add content by hash values")
 def bank_add_signals(request: Request, bank_name: str, body: Any = Body(None),
                      who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         result = hma.add_signals(session, bank_name, body, who.name)
         actions.audit(session, who.name, "entry.add", f"{bank_name}/{result['id']}", via="hma")
         return result
@@ -91,7 +91,7 @@ async def bank_add_content(request: Request, bank_name: str, url: str | None = Q
         raise hma.HmaError(400, "Neither `url` nor multipart file upload was received")
 
     def store() -> dict[str, Any]:
-        with transaction(request) as session:
+        with curation(request) as session:
             result = hma.add_signals(session, bank_name, hashes, who.name)
             actions.audit(session, who.name, "entry.upload", f"{bank_name}/{result['id']}",
                           via="hma")
@@ -106,7 +106,7 @@ def bank_get_content(request: Request, bank_name: str, content_id: int = Content
                      signal_type: str | None = Query(None),
                      _: Principal = Depends(MatchScope)) -> dict[str, Any]:
     include = (include_signals or "false").lower() == "true"
-    with transaction(request) as session:
+    with curation(request) as session:
         return hma.get_content(session, bank_name, content_id, include_signals=include,
                                signal_type=signal_type)
 
@@ -115,7 +115,7 @@ def bank_get_content(request: Request, bank_name: str, content_id: int = Content
 def bank_update_content(request: Request, bank_name: str, content_id: int = ContentId,
                         body: Any = Body(None),
                         who: Principal = Depends(CurateScope)) -> dict[str, Any]:
-    with transaction(request) as session:
+    with curation(request) as session:
         result = hma.update_content(session, bank_name, content_id, body)
         actions.audit(session, who.name, "entry.update", f"{bank_name}/{content_id}", via="hma")
         return result
@@ -124,7 +124,7 @@ def bank_update_content(request: Request, bank_name: str, content_id: int = Cont
 @router.delete("/bank/{bank_name}/content/{content_id}", summary="HMA: delete content")
 def bank_delete_content(request: Request, bank_name: str, content_id: int = ContentId,
                         who: Principal = Depends(CurateScope)) -> JSONResponse:
-    with transaction(request) as session:
+    with curation(request) as session:
         result = hma.delete_content(session, bank_name, content_id)
         actions.audit(session, who.name, "entry.delete", f"{bank_name}/{content_id}", via="hma")
         return JSONResponse(result)
