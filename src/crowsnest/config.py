@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     hotline_contact_retention_days: int = Field(
         90, description="Days a reporter's contact e-mail is kept before it is deleted."
     )
+    housekeeping_interval_s: float = Field(
+        3600.0, description="How often a service worker applies retention limits (reporter "
+        "contact deletion, expired forward nonces)."
+    )
     hotline_intake_burst: int = Field(
         20, description="Reports one client may send at once before the rate limit applies."
     )

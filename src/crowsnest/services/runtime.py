@@ -2,7 +2,7 @@
 
 Built by ``web.app.create_app`` (and usable by any other long-running process). ``start``
 loads the indexes and starts the background threads (change-log polling, outbox
-delivery); ``stop`` ends them. On SQLite a fresh or old database file is migrated on
+delivery, retention housekeeping); ``stop`` ends them. On SQLite a fresh or old database file is migrated on
 start-up so ``crowsnest serve`` needs no set-up; PostgreSQL must be migrated by the
 operator (``crowsnest db upgrade``), never silently.
 """
@@ -20,6 +20,7 @@ from crowsnest.db.engine import make_engine, make_session_factory
 from crowsnest.db.migrate import ensure_schema
 from crowsnest.destinations.webhook import WebhookDestination
 from crowsnest.services.apikeys import KeyVerifier
+from crowsnest.services.housekeeping import Housekeeper
 from crowsnest.services.index_sync import IndexSync
 from crowsnest.services.outbox import OutboxWorker
 
@@ -36,6 +37,7 @@ class ServiceRuntime:
     index: IndexSync
     keys: KeyVerifier
     outbox: OutboxWorker
+    housekeeper: Housekeeper
     started: bool = field(default=False)
 
     @classmethod
@@ -54,6 +56,8 @@ class ServiceRuntime:
                 backoff_max_s=settings.outbox_backoff_max_s,
                 destinations={"webhook": WebhookDestination(settings.webhook_timeout_s)},
             ),
+            housekeeper=Housekeeper(
+                factory, contact_retention_days=settings.hotline_contact_retention_days),
         )
 
     def start(self) -> None:
@@ -65,10 +69,12 @@ class ServiceRuntime:
         if self.settings.run_background_workers:
             self.index.start(self.settings.index_poll_interval_s)
             self.outbox.start(self.settings.outbox_poll_interval_s)
+            self.housekeeper.start(self.settings.housekeeping_interval_s)
         self.started = True
 
     def stop(self) -> None:
         """Stop background work."""
         self.index.stop()
         self.outbox.stop()
+        self.housekeeper.stop()
         self.started = False
