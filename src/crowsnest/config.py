@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     index_stale_after_s: float = Field(
         30.0, description="A worker whose indexes were not refreshed for this long reports not ready."
     )
+    index_dir: str = Field(
+        "auto",
+        description="Directory where each worker keeps memory-mappable snapshots of its match "
+        "indexes, so a restart is ready in seconds instead of rebuilding from the database. "
+        "'auto': next to a SQLite database file (<file>.index), off for other databases; "
+        "'off': no snapshots; any other value: that directory (share it between the workers "
+        "of one host; a file lock keeps one writer at a time).",
+    )
+    index_snapshot_interval_s: float = Field(
+        600.0, description="How often a worker re-writes its index snapshot when its indexes "
+        "changed since the last one (0: only at start-up and shutdown)."
+    )
     api_key_cache_ttl_s: float = Field(
         5.0, description="Seconds a verified API key is cached per worker (revocation takes effect "
         "within this time)."

@@ -53,6 +53,20 @@ def test_roundtrip_answers_the_same_and_keeps_the_watermark(tmp_path: Path, mmap
         assert loaded.query(q, 31) == oracle.query(q, 31)
 
 
+@pytest.mark.parametrize("n", [0, 1, 300])
+def test_small_and_empty_indexes_roundtrip(tmp_path: Path, n: int) -> None:
+    """Small indexes use 8-bit blocks whose bitmaps are padded to a cache line; the
+    padding must check consistent on load (it once held uninitialised ranks)."""
+    ids, values = sample(n) if n else ([], [])
+    index = MultiIndexHammingIndex.from_hex(ids, values)
+    assert index.stats()["block_widths"][0] == 8
+    index.save(tmp_path / "small", watermark=1)
+    loaded, _ = MultiIndexHammingIndex.load(tmp_path / "small", verify=True)
+    assert len(loaded) == n
+    for q in values[:50]:
+        assert loaded.query(q, 31) == index.query(q, 31)
+
+
 def test_saving_again_replaces_the_snapshot(tmp_path: Path) -> None:
     path, index, values = saved(tmp_path)
     index.add([(77777, "0" * 64)])

@@ -76,6 +76,7 @@ COMMAND_MODULES: list[str] = [
     "directory_cmd",
     "apikey_cmd",
     "serve_cmd",
+    "index_cmd",
     "hotline_cmd",
 ]
 

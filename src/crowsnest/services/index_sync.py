@@ -35,6 +35,7 @@ from crowsnest.db.repositories import banks as bank_repo
 from crowsnest.db.notify import ChangeListener, listener_for
 from crowsnest.db.repositories import changelog
 from crowsnest.services import telemetry
+from crowsnest.services.index_snapshots import SnapshotStore
 from crowsnest.services.matching import Matcher, MatchItem
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class IndexStatus:
     last_change_id: int
     last_change_at: datetime | None
     seconds_since_refresh: float | None
+    loaded_from: str | None = None  # "snapshot" or "database"
+    load_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -66,9 +69,16 @@ class IndexSync:
 
     def __init__(
         self, factory: sessionmaker[Session], *, pdq_threshold: int = 31,
-        stale_after_s: float = 30.0,
+        stale_after_s: float = 30.0, snapshots: SnapshotStore | None = None,
+        snapshot_interval_s: float = 600.0,
     ) -> None:
         self.factory = factory
+        self.snapshots = snapshots
+        self.snapshot_interval_s = snapshot_interval_s
+        self.loaded_from: str | None = None
+        self.load_seconds: float | None = None
+        self._saved_mark = 0  # change id of the newest snapshot this worker wrote or loaded
+        self._snapshot_thread: threading.Thread | None = None
         self.pdq_threshold = pdq_threshold
         self.stale_after_s = stale_after_s
         self.matcher: Matcher | None = None
@@ -93,21 +103,36 @@ class IndexSync:
 
     # -- loading and replaying -------------------------------------------------------
     def load(self) -> None:
-        """Build the indexes from the database (once, at start-up)."""
+        """Load the indexes (once, at start-up): from a snapshot if one is usable, else
+        from the database; then replay the changes made since, so they are current."""
+        with self._poll_lock:
+            self._load()
+
+    def _load(self) -> None:
+        started = time.monotonic()
         with unit_of_work(self.factory) as session:
-            watermark = changelog.latest_id(session)
-            matcher = Matcher.build(session, pdq_threshold=self.pdq_threshold)
+            latest = changelog.latest_id(session)
+            prebuilt, mark = self.snapshots.load(session) if self.snapshots else ({}, 0)
+            matcher = Matcher.build(session, pdq_threshold=self.pdq_threshold,
+                                    prebuilt=prebuilt)
             self._bank_threshold = bank_repo.max_pdq_threshold(session)
         for index in matcher.indexes.values():
             settle = getattr(index, "wait", None)  # an index building in the background
             if callable(settle):
                 settle()  # "loaded" (and /readyz) means queries run at full speed
-        self.loaded_at = utcnow()
         with self.lock:
-            self.matcher, self.watermark = matcher, watermark
-            self._refreshed = time.monotonic()
+            # snapshots hold changes up to ``mark`` at least: replay from there (applying
+            # a change twice is harmless); indexes read from the database hold ``latest``
+            self.watermark = mark if prebuilt else latest
+            self.matcher = matcher
+        self._saved_mark = mark if prebuilt else 0
+        self._replay()
+        self.loaded_from = "snapshot" if prebuilt else "database"
+        self.loaded_at = utcnow()
+        self.load_seconds = round(time.monotonic() - started, 3)
         self._publish()
-        log.info("indexes loaded at change %d: %s", watermark, matcher.sizes())
+        log.info("indexes loaded from the %s in %.1f s, current to change %d: %s",
+                 self.loaded_from, self.load_seconds, self.watermark, matcher.sizes())
 
     def catch_up(self) -> int:
         """Apply the changes committed so far, now: a worker reads its own writes at once.
@@ -126,8 +151,11 @@ class IndexSync:
 
     def _poll(self) -> int:
         if self.matcher is None:
-            self.load()
+            self._load()
             return 0
+        return self._replay()
+
+    def _replay(self) -> int:
         applied = 0
         while True:
             with unit_of_work(self.factory) as session:
@@ -144,6 +172,41 @@ class IndexSync:
         if self._refreshed - self._pruned > PRUNE_EVERY_S:
             self._prune()
         return applied
+
+    # -- snapshots -------------------------------------------------------------------
+    def save_snapshot(self, force: bool = False) -> list[str] | None:
+        """Write the persistable indexes to the snapshot directory if they changed since
+        the last snapshot (``force``: even if not). Returns the signal types written, or
+        None when snapshots are off, nothing changed, or another worker is writing."""
+        if self.snapshots is None or self.matcher is None:
+            return None
+        # every change up to the watermark is already in the indexes (it moves only after
+        # a batch is applied), so a snapshot of them is complete at least to this change
+        mark = self.watermark
+        if mark <= 0 or (mark <= self._saved_mark and not force):
+            return None
+        with unit_of_work(self.factory) as session:
+            fingerprint = changelog.fingerprint(session, mark)
+        if fingerprint is None:
+            return None
+        written = self.snapshots.save(self.matcher.indexes, mark, fingerprint)
+        if written is not None:
+            self._saved_mark = mark
+            if written:
+                log.info("index snapshot written at change %d: %s", mark, ", ".join(written))
+        return written
+
+    def _snapshot_loop(self) -> None:
+        """Snapshot soon after a rebuild, then every interval while the indexes change."""
+        wait = 0.0 if self.loaded_from == "database" else self.snapshot_interval_s
+        while not self._stop.wait(wait):
+            try:
+                self.save_snapshot()
+            except Exception:  # a full disk must not take the worker down
+                log.exception("index snapshot failed")
+            if self.snapshot_interval_s <= 0:
+                return
+            wait = self.snapshot_interval_s
 
     def _prune(self) -> None:
         # every worker loads the full indexes at start-up, so old changes are only needed
@@ -225,7 +288,7 @@ class IndexSync:
 
     def require(self) -> Matcher:
         """The matcher, or a 503-class error while the indexes are not loaded yet."""
-        if self.matcher is None:
+        if self.matcher is None or self.loaded_from is None:  # not yet caught up
             from crowsnest.core.errors import ExternalDependencyError
 
             raise ExternalDependencyError("the match indexes are still loading; retry shortly")
@@ -233,13 +296,14 @@ class IndexSync:
 
     def status(self) -> IndexStatus:
         """Sizes, watermark and freshness of this worker's indexes."""
-        loaded = self.matcher is not None
+        loaded = self.matcher is not None and self.loaded_from is not None
         age = time.monotonic() - self._refreshed if loaded else None
         return IndexStatus(
             loaded=loaded, fresh=loaded and age is not None and age <= self.stale_after_s,
             sizes=self.matcher.sizes() if self.matcher else {},
             last_change_id=self.watermark, last_change_at=self.last_change_at,
             seconds_since_refresh=round(age, 3) if age is not None else None,
+            loaded_from=self.loaded_from, load_seconds=self.load_seconds,
         )
 
     # -- background thread -----------------------------------------------------------
@@ -264,6 +328,10 @@ class IndexSync:
 
         self._thread = threading.Thread(target=loop, name="crowsnest-index-sync", daemon=True)
         self._thread.start()
+        if self.snapshots is not None:
+            self._snapshot_thread = threading.Thread(
+                target=self._snapshot_loop, name="crowsnest-index-snapshot", daemon=True)
+            self._snapshot_thread.start()
 
     def _wait(self, listener: ChangeListener | None, interval_s: float) -> ChangeListener | None:
         """Sleep until the next poll: a NOTIFY wakes us early on PostgreSQL."""
@@ -283,8 +351,13 @@ class IndexSync:
             return None
 
     def stop(self) -> None:
-        """Stop polling."""
+        """Stop polling; write a last snapshot if the indexes changed since the previous."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        for thread in (self._thread, self._snapshot_thread):
+            if thread is not None:
+                thread.join(timeout=60)
+        self._thread = self._snapshot_thread = None
+        try:
+            self.save_snapshot()
+        except Exception:
+            log.exception("index snapshot at shutdown failed")

@@ -86,13 +86,20 @@ class Matcher:
         cls, session: Session, *, banks: Sequence[str] | None = None,
         signal_types: Sequence[str] | None = None,
         pdq_threshold: int = DEFAULT_PDQ_THRESHOLD,
+        prebuilt: Mapping[str, SignalIndex] | None = None,
     ) -> Matcher:
-        """Load the enabled entries of enabled banks (only ``banks`` if given)."""
+        """Load the enabled entries of enabled banks (only ``banks`` if given).
+
+        ``prebuilt`` indexes (e.g. loaded from a snapshot) are used as they are; only the
+        other signal types are read from the database.
+        """
         validate_threshold("pdq", pdq_threshold)
         bank_ids = frozenset(resolve_banks(session, banks).values()) if banks else None
         names = list(signal_types) if signal_types else list(registry.signal_types())
-        indexes: dict[str, SignalIndex] = {}
+        indexes: dict[str, SignalIndex] = dict(prebuilt or {})
         for name in names:
+            if name in indexes:
+                continue
             index = registry.signal_type(name).new_index()
             index.add(entry_repo.iter_matchable(session, name, bank_ids))
             indexes[name] = index

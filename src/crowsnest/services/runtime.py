@@ -21,10 +21,18 @@ from crowsnest.db.migrate import ensure_schema
 from crowsnest.destinations.webhook import WebhookDestination
 from crowsnest.services.apikeys import KeyVerifier
 from crowsnest.services.housekeeping import Housekeeper
+from crowsnest.services.index_snapshots import SnapshotStore, resolve_directory
 from crowsnest.services.index_sync import IndexSync
 from crowsnest.services.outbox import OutboxWorker
 
 log = logging.getLogger(__name__)
+
+
+def snapshot_store(settings: Settings, engine: Engine) -> SnapshotStore | None:
+    """Where this worker keeps index snapshots (None when the setting turns them off)."""
+    directory = resolve_directory(settings.index_dir,
+                                  engine.url.render_as_string(hide_password=False))
+    return SnapshotStore(directory) if directory is not None else None
 
 
 @dataclass
@@ -48,7 +56,9 @@ class ServiceRuntime:
         return cls(
             settings=settings, engine=engine, factory=factory,
             index=IndexSync(factory, pdq_threshold=settings.pdq_threshold,
-                            stale_after_s=settings.index_stale_after_s),
+                            stale_after_s=settings.index_stale_after_s,
+                            snapshots=snapshot_store(settings, engine),
+                            snapshot_interval_s=settings.index_snapshot_interval_s),
             keys=KeyVerifier(factory, ttl_s=settings.api_key_cache_ttl_s),
             outbox=OutboxWorker(
                 factory, max_attempts=settings.outbox_max_attempts,

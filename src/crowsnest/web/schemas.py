@@ -147,6 +147,8 @@ class IndexOut(BaseModel):
     last_change_id: int
     last_change_at: datetime | None
     seconds_since_refresh: float | None
+    loaded_from: str | None = Field(None, description='"snapshot" or "database"')
+    load_seconds: float | None = Field(None, description="Time to load and catch up at start-up")
 
 
 class ActionIn(Strict):

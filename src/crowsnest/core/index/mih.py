@@ -262,6 +262,13 @@ class MultiIndexHammingIndex(SignalIndex):
         index._state[0].allow_scan = index.allow_scan
         return index, watermark
 
+    @classmethod
+    def describe_saved(cls, directory: str | Path) -> dict[str, Any]:
+        """The manifest of a saved index (rows, watermark, arrays) without loading it."""
+        from crowsnest.core.index.mih_store import read_manifest
+
+        return read_manifest(Path(directory))
+
     def stats(self) -> dict[str, Any]:
         """Sizes for monitoring: entries, segment rows, layout and array bytes."""
         main, delta = self._state

@@ -113,6 +113,10 @@ def block_fill(values: np.ndarray, counts: np.ndarray, bits: np.ndarray, rank: n
             total += counts[v]
             r += 1
     starts[r] = total
+    # a small block's bitmap is padded to whole cache lines: the padding words' ranks are
+    # the total, as if their (empty) buckets existed, so a saved index checks consistent
+    for w in range((counts.shape[0] + 63) >> 6, rank.shape[0]):
+        rank[w] = r
     for row in range(values.shape[0]):
         v = values[row]
         postings[fill[v]] = row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 
 from datetime import datetime
@@ -19,11 +20,34 @@ def latest_id(session: Session) -> int:
 
 
 def prune(session: Session, before: datetime) -> int:
-    """Delete changes older than ``before`` (keeping the newest row, the id watermark)."""
+    """Delete changes older than ``before`` (keeping the newest row, the id watermark).
+
+    Only a prefix of ids is ever deleted (everything up to the newest id older than
+    ``before``), so "change N is still in the log" proves that every change after N is
+    too -- which is how an index snapshot taken at change N knows it can be caught up.
+    """
     newest = latest_id(session)
-    result = session.execute(delete(ChangeLog).where(ChangeLog.created_at < before,
+    cutoff = session.scalar(select(func.max(ChangeLog.id)).where(ChangeLog.created_at < before))
+    if cutoff is None:
+        return 0
+    result = session.execute(delete(ChangeLog).where(ChangeLog.id <= int(cutoff),
                                                      ChangeLog.id < newest))
     return int(getattr(result, "rowcount", 0) or 0)  # a CursorResult for DML
+
+
+def fingerprint(session: Session, change_id: int) -> str | None:
+    """A digest of change ``change_id`` (id, time, operation, target), None if not logged.
+
+    An index snapshot records the fingerprint of its watermark; the same fingerprint in a
+    database proves it is the database (and the history) the snapshot was taken from: a
+    different database, or one restored from an older backup, has a different row there.
+    """
+    row = session.get(ChangeLog, change_id)
+    if row is None:
+        return None
+    created = row.created_at.replace(tzinfo=None).isoformat() if row.created_at else ""
+    text = f"{row.id}|{created}|{row.op}|{row.bank_id}|{row.entry_id}|{row.signal_type}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def since(session: Session, after_id: int, limit: int) -> list[ChangeLog]:
