@@ -81,3 +81,35 @@ def test_report_reaches_the_queue_and_the_case_page(page: Any, base_url: str, an
     page.wait_for_url(f"{base_url}/console/login")
     page.goto(f"{base_url}/console")
     assert page.url.endswith("/console/login")  # the session ended
+
+
+def test_statistics_and_console_pages_at_phone_and_desktop_width(
+    browser: Any, base_url: str, analyst: str, axe_source: str,
+) -> None:
+    host = f"stats-{uuid.uuid4().hex[:8]}.example"
+    for width, label in ((390, "phone"), (1280, "desktop")):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        page = context.new_page()
+        page.goto(f"{base_url}/report?lang=en")
+        page.fill("#urls", f"https://{host}/{label}")
+        page.click("main button[type=submit]")
+        _sign_in(page, base_url, analyst, PASSWORD)
+        page.wait_for_url(f"{base_url}/console")
+        page.screenshot(path=str(SCREENSHOTS / f"console-queue-{label}.png"), full_page=True)
+        page.locator("tr", has_text=host.replace(".", "[.]")).first.locator("a").click()
+        page.screenshot(path=str(SCREENSHOTS / f"console-case-{label}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+        page.click("nav[aria-label=Console] >> text=Statistics")
+        page.wait_for_url(f"{base_url}/console/stats")
+        page.select_option("#days", "90")
+        page.click("form.period button")
+        page.wait_for_url(f"{base_url}/console/stats?days=90")
+        assert page.locator("svg.chart[role=img]").count() == 4
+        assert int(page.text_content(".headline div:first-child dd")) >= 1
+        page.click("#h-status ~ details summary")
+        assert page.locator("#h-status ~ details table").is_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"console-stats-{label}.png"), full_page=True)
+        assert _axe(page, axe_source) == [], f"stats at {width}px"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        context.close()

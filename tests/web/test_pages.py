@@ -132,3 +132,28 @@ def test_console_needs_a_session(client: TestClient) -> None:
                                                   "password": "whatever it is"})
     assert refused.status_code == 401 and "console_session" not in refused.headers.get(
         "set-cookie", "")
+
+
+def test_console_statistics_page(client: TestClient, sqlite_url: str) -> None:
+    from crowsnest.db.engine import make_session_factory, unit_of_work
+    from crowsnest.services import hotline_analysts, hotline_intake
+
+    assert client.get("/console/stats", follow_redirects=False).status_code == 303
+    engine = make_engine(sqlite_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        hotline_analysts.create_analyst(session, "stat", "a long enough passphrase")
+        for n in range(3):
+            hotline_intake.submit(session, {"urls": [f"https://stats.example/{n}"]})
+    engine.dispose()
+    token = _token(client.get("/console/login").text)
+    signed_in = client.post("/console/login", data={
+        "csrf_token": token, "username": "stat", "password": "a long enough passphrase"})
+    assert signed_in.status_code == 200
+    page = client.get("/console/stats?days=7")
+    assert page.status_code == 200
+    assert "no-store" in page.headers["cache-control"]
+    assert '<option value="7" selected>' in page.text
+    assert page.text.count('<svg class="chart" role="img"') == 4
+    assert "<dt>Cases</dt><dd>3</dd>" in page.text and "<dt>Reports</dt><dd>3</dd>" in page.text
+    assert "Cases by status. new: 3." in page.text  # the status chart's description
+    assert 'aria-current="page">Statistics' in page.text

@@ -15,6 +15,7 @@ from crowsnest.db.models_hotline import (
     HotlineInbound,
     HotlineMessage,
     HotlineNonce,
+    HotlineReport,
 )
 
 MAX_PAGE = 500
@@ -49,6 +50,19 @@ def count_by(session: Session, column_name: str) -> dict[str | None, int]:
 
 def all_cases(session: Session) -> Sequence[HotlineCase]:
     return session.scalars(select(HotlineCase).order_by(HotlineCase.id)).all()
+
+
+def cases_reported_since(session: Session, since: datetime) -> Sequence[HotlineCase]:
+    """Cases first reported at or after ``since``, oldest first."""
+    query = (select(HotlineCase).where(HotlineCase.first_reported_at >= since)
+             .order_by(HotlineCase.first_reported_at))
+    return session.scalars(query).all()
+
+
+def report_times_since(session: Session, since: datetime) -> list[datetime]:
+    """When each report received at or after ``since`` arrived (for a per-day series)."""
+    query = select(HotlineReport.received_at).where(HotlineReport.received_at >= since)
+    return list(session.scalars(query))
 
 
 def add_item(session: Session, item: HotlineCaseItem) -> HotlineCaseItem:
