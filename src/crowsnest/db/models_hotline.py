@@ -134,6 +134,9 @@ class HotlineAnalyst(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: how image previews are shown to this analyst (see ``core.previews.PREVIEW_MODES``)
+    preview_mode: Mapped[str] = mapped_column(String(16), default="blurred",
+                                              server_default="blurred")
 
 
 class HotlineAuditRecord(Base):
