@@ -26,9 +26,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from crowsnest.db.engine import make_engine
+from crowsnest.db.engine import make_engine, make_session_factory
 from crowsnest.db.migrate import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -119,3 +119,17 @@ def empty_postgres_url(postgres_database_name: str) -> Iterator[str]:
     url = _postgres_database(name)
     yield url
     _drop_postgres_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a new, migrated database of its own (SQLite file or
+    PostgreSQL), for tests that commit and must see no other test's rows."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = request.getfixturevalue("empty_postgres_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    yield make_session_factory(engine)
+    engine.dispose()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+
+from crowsnest.db.engine import unit_of_work
 
 from crowsnest.db.models import utcnow
 from crowsnest.db.models_hotline import HotlineCase
@@ -24,7 +26,12 @@ def _case(session: Session, n: int, *, age_days: float, removed_after_days: floa
     session.flush()
 
 
-def test_dashboard_counts_bands_and_series(db_session: Session) -> None:
+def test_dashboard_counts_bands_and_series(fresh_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(fresh_factory) as session:
+        _check_dashboard(session)
+
+
+def _check_dashboard(db_session: Session) -> None:
     for n, (age, removed, country, status) in enumerate([
         (3, 0.5, "NL", "removed"), (4, 2.0, "NL", "removed"), (5, 6.0, "US", "removed"),
         (6, 40.0, "US", "removed"), (2, None, None, "new"), (200, 1.0, "DE", "removed"),

@@ -7,7 +7,6 @@ import pytest
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

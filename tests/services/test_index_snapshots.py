@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
@@ -28,16 +27,9 @@ from crowsnest.services.index_snapshots import SnapshotStore, resolve_directory
 from crowsnest.services.index_sync import IndexSync
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'snap.db'}"
-    else:
-        url = request.getfixturevalue("empty_postgres_url")
-    engine: Engine = make_engine(url)
-    upgrade(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+@pytest.fixture
+def factory(fresh_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    return fresh_factory
 
 
 def _hex(rng: random.Random) -> str:
