@@ -43,12 +43,14 @@ class DatabaseBucketStore:
 
     def apply(self, key: str, step: Step) -> Decision:
         with unit_of_work(self.factory) as session:
-            fresh, fresh_decision = step(None)
-            if fresh is None:
-                repo.take_write_lock(session)
-            elif repo.insert_if_absent(session, key, fresh.tokens, fresh.updated):
-                return fresh_decision  # a new client: its full bucket, less this request
+            repo.begin_round(session)
             current = repo.lock(session, key)
+            if current is None:
+                fresh, decision = step(None)
+                if fresh is None or repo.insert_if_absent(session, key, fresh.tokens,
+                                                          fresh.updated):
+                    return decision  # a new client: its full bucket, less this request
+                current = repo.lock(session, key)  # another worker inserted it just now
             bucket, decision = step(Bucket(*current) if current is not None else None)
             if bucket is not None:
                 if current is None:  # purged between the insert attempt and the read

@@ -1,15 +1,15 @@
 """Queries on the shared rate-limit buckets: insert a new one, lock one, store, purge.
 
-The read-modify-write of one bucket must be atomic across processes. Every round starts
-with an ``INSERT ... ON CONFLICT DO NOTHING``: on SQLite that first write statement takes
-the database's write lock for the rest of the transaction, and on PostgreSQL it waits for
-a concurrent transaction inserting the same key. An existing row is then read with
-``SELECT ... FOR UPDATE`` (a row lock on PostgreSQL; SQLite already holds its lock).
+The read-modify-write of one bucket must be atomic across processes. A round starts with
+:func:`begin_round` (on SQLite: the database's write lock), reads the bucket with
+``SELECT ... FOR UPDATE`` (a row lock on PostgreSQL), and a new key is added with
+``INSERT ... ON CONFLICT DO NOTHING``, which on PostgreSQL waits for a concurrent
+transaction inserting the same key and then tells the caller it lost the race.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,15 +27,20 @@ def insert_if_absent(session: Session, key: str, tokens: float, updated: float) 
     return inserted is not None
 
 
-def take_write_lock(session: Session) -> None:
-    """On SQLite, hold the write lock from now on (a write that changes nothing).
+def begin_round(session: Session) -> None:
+    """Start one bucket's read-modify-write.
 
-    Used when no row is to be inserted: a read first would let another writer slip in
-    before this transaction's own write. PostgreSQL locks rows as it reads them instead.
+    SQLite: take the write lock now with a write that changes nothing; a read first would
+    let another writer slip in before this transaction's own write. PostgreSQL: locks
+    rows as it reads them; and bucket state is not worth an fsync per request (a crash
+    loses at most the last fraction of a second of counting), so the commit does not wait
+    for the WAL flush.
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(RateLimitBucket).where(RateLimitBucket.key == "")
                         .values(tokens=RateLimitBucket.tokens))
+    else:
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def lock(session: Session, key: str) -> tuple[float, float] | None:
