@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -137,6 +137,25 @@ class Settings(BaseSettings):
     )
     hotline_intake_per_minute: float = Field(
         6.0, description="Reports per minute one client may send after the burst."
+    )
+    hotline_ratelimit_backend: Literal["auto", "memory", "database"] = Field(
+        "auto", description="Where intake rate-limit buckets live: 'memory' (one process), "
+        "'database' (shared by every worker and replica, atomic on PostgreSQL and SQLite) or "
+        "'auto': database on PostgreSQL or when `crowsnest serve` runs several workers, "
+        "memory for one process on SQLite."
+    )
+    hotline_ratelimit_secret: str | None = Field(
+        None, description="Master secret (16+ characters) from which each rotation period's "
+        "client-key secret is derived by HMAC, so every replica keys a client alike. Required "
+        "outside dev with the database backend; otherwise each process draws a random one."
+    )
+    hotline_ratelimit_rotation_s: float = Field(
+        86400.0, description="Seconds a client-key secret is used before the next period's "
+        "(keys of different periods cannot be linked)."
+    )
+    hotline_ratelimit_retention_s: float = Field(
+        3600.0, description="Seconds a client's bucket is kept after its last request (never "
+        "less than a full refill); the housekeeping deletes older ones."
     )
     hotline_resolve_hosts: bool = Field(
         False, description="Resolve reported host names through DNS when tracing (logged)."

@@ -98,8 +98,41 @@ def test_idle_keys_are_forgotten_after_retention() -> None:
     assert len(store) == 1
 
 
+def test_refused_request_stores_nothing_and_clock_skew_does_not_mint_tokens() -> None:
+    clock = Clock()
+    store = MemoryBucketStore()
+    limiter = RateLimiter(1, 0.1, store=store, clock=clock, keyer=ClientKeyer(clock=clock))
+    assert limiter.check("203.0.113.9").allowed
+    (before,) = store._buckets.values()
+    refused = limiter.check("203.0.113.9")
+    assert not refused.allowed and refused.retry_after == pytest.approx(10.0)
+    assert list(store._buckets.values()) == [before]  # the refusal wrote nothing
+    clock.now -= 50  # a replica whose clock is behind must not be handed tokens
+    assert not limiter.check("203.0.113.9").allowed
+
+
+def test_retention_is_never_shorter_than_a_refill() -> None:
+    assert RateLimiter(20, 0.1, retention_seconds=60).retention == pytest.approx(200)
+    assert RateLimiter(20, 0.1, retention_seconds=3600).retention == 3600
+
+
+def test_derived_secrets_are_stable_per_period_and_differ_across_periods() -> None:
+    master = b"an operator secret of enough length"
+    assert DerivedSecrets(master).secret_for(7) == DerivedSecrets(master).secret_for(7)
+    assert DerivedSecrets(master).secret_for(7) != DerivedSecrets(master).secret_for(8)
+    clock = Clock(0.0)
+    one = ClientKeyer(DerivedSecrets(master), rotation_seconds=3600, clock=clock)
+    two = ClientKeyer(DerivedSecrets(master), rotation_seconds=3600, clock=clock)
+    first = one.key("203.0.113.9")
+    assert two.key("203.0.113.9") == first
+    clock.now = 3600
+    assert one.key("203.0.113.9") != first and one.key("203.0.113.9") == two.key("203.0.113.9")
+
+
 def test_bad_configuration_is_refused() -> None:
     with pytest.raises(InvalidInput):
         RateLimiter(0, 1)
     with pytest.raises(InvalidInput):
         ClientKeyer(rotation_seconds=0)
+    with pytest.raises(InvalidInput):
+        RateLimiter(1, 1, retention_seconds=0)

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from crowsnest.config import Settings
 from crowsnest.core.forward_signing import sign
 from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
 from crowsnest.db.migrate import upgrade
+from crowsnest.db.models_hotline import HotlineCase
 from crowsnest.destinations.base import Delivery
 from crowsnest.destinations.crowsnest import forward_body
 from crowsnest.services import hotline_analysts as analysts
@@ -76,10 +77,32 @@ def test_bad_reports_get_clear_errors(client: TestClient) -> None:
     assert bad_country.status_code == 422 and "reporter_country" in bad_country.json()["context"]["fields"]
 
 
-def test_intake_is_rate_limited(client: TestClient) -> None:
-    codes = [client.post("/v1/hotline/reports", json={"urls": ["https://r.example/"]}).status_code
-             for _ in range(4)]
-    assert codes == [201, 201, 201, 429]
+def test_intake_is_rate_limited(client: TestClient, engine: Engine) -> None:
+    answers = [client.post("/v1/hotline/reports", json={"urls": [f"https://r.example/{i}"]})
+               for i in range(4)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    limited = answers[-1]
+    assert limited.json()["error"] == "rate_limited"
+    # 0.01 reports a minute: the next token is about 6,000 s away
+    assert 5900 <= int(limited.headers["retry-after"]) <= 6000
+    with unit_of_work(make_session_factory(engine)) as session:
+        stored = session.scalars(select(HotlineCase.url)).all()
+    assert sorted(stored) == [f"https://r.example/{i}" for i in range(3)]  # nothing of the 4th
+
+
+def test_workers_on_the_database_backend_share_one_limit(engine: Engine) -> None:
+    settings = Settings(database_url=str(engine.url), run_background_workers=False,
+                        hotline_intake_burst=3, hotline_intake_per_minute=0.01,
+                        hotline_ratelimit_backend="database",
+                        hotline_ratelimit_secret="same secret on every worker")
+    apps = [create_app(settings, runtime=ServiceRuntime.from_settings(settings, engine=engine),
+                       start=False) for _ in range(2)]
+    with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        codes = [(one, two)[i % 2].post("/v1/hotline/reports",
+                                        json={"urls": [f"https://w.example/{i}"]}).status_code
+                 for i in range(6)]
+        assert codes == [201, 201, 201, 429, 429, 429]  # not 3 per worker
+        assert two.get("/v1/hotline/receipts/AAAA-AAAA").status_code == 429
 
 
 def test_analyst_flow_and_roles(client: TestClient) -> None:

@@ -82,6 +82,8 @@ def test_field_errors_and_rate_limit(client: TestClient) -> None:
         client.post("/report", data={"csrf_token": token, "urls": "https://ok.example/"})
     limited = client.post("/report", data={"csrf_token": token, "urls": "https://ok.example/"})
     assert limited.status_code == 429
+    assert 5900 <= int(limited.headers["retry-after"]) <= 6000
+    assert "receipt-code" not in limited.text
 
 
 def test_receipt_unknown_code(client: TestClient) -> None:

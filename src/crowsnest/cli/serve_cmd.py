@@ -3,8 +3,9 @@
 On the SQLite default a fresh database file is created and migrated first, so the
 command needs no set-up; a PostgreSQL database must be migrated with
 ``crowsnest db upgrade`` (checked here, before any worker starts). With ``--workers N``
-each worker keeps its own indexes, kept current from the change log, and Prometheus
-metrics are merged across workers through a shared directory.
+each worker keeps its own indexes, kept current from the change log, Prometheus
+metrics are merged across workers through a shared directory, and the public intake rate
+limit is shared through the database (``services.ratelimit.worker_environment``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import typer
 
 from crowsnest.cli.common import DbOption
 from crowsnest.cli.database import connected_engine
+from crowsnest.config import Settings
 from crowsnest.db.migrate import ensure_schema
+from crowsnest.services import ratelimit
 
 
 def serve(
@@ -33,6 +36,9 @@ def serve(
 
     if db:
         os.environ["CROWSNEST_DATABASE_URL"] = db  # workers read settings from the environment
+    # several workers share one intake limit (database backend, one key secret); refuse a
+    # production set-up without its secret here, before any worker starts
+    os.environ.update(ratelimit.worker_environment(Settings(), workers))
     with connected_engine(db) as engine:
         ensure_schema(engine, auto_upgrade_sqlite=True)
     metrics_dir = None

@@ -161,3 +161,9 @@ class IndexStoreError(CrowsnestError):
     """A saved index directory is missing, corrupt or of an unknown format version."""
 
     code = "index_store_invalid"
+
+
+class ConfigurationError(InvalidInput):
+    """The settings cannot run safely (e.g. a production service without a needed secret)."""
+
+    code = "invalid_configuration"

@@ -123,3 +123,4 @@ class BankEntry(Base):
 # them here puts every table on ``Base.metadata`` whoever imports the models.
 from crowsnest.db import models_service  # noqa: E402,F401
 from crowsnest.db import models_hotline  # noqa: E402,F401
+from crowsnest.db import models_ratelimit  # noqa: E402,F401

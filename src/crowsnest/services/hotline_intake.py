@@ -1,7 +1,8 @@
 """Public intake: a report becomes a receipt and joins (or opens) one case per URL.
 
 Nothing about the reporter's network is stored: the rate limiter (when given) sees the
-client address only to derive a keyed hash (``core.ratelimit``). The receipt code is
+client address only to derive a keyed hash (``core.ratelimit``), and is asked before any
+report table is touched. The receipt code is
 returned once and stored only as a hash. A receipt's status says only received /
 assessed / closed.
 """
@@ -43,17 +44,26 @@ class IntakeResult:
                 "received_at": self.received_at.isoformat() if self.received_at else None}
 
 
-@writes
 def submit(session: Session, data: dict[str, Any], *, client_address: str | None = None,
            limiter: RateLimiter | None = None, source: str = "public",
            now: datetime | None = None) -> IntakeResult:
-    """Store one report (flush only); raises InvalidInput/RateLimited and stores nothing."""
+    """Store one report (flush only); raises InvalidInput/RateLimited and stores nothing.
+
+    The limit is checked before ``session`` writes or locks anything: a database-backed
+    limiter commits its bucket in its own short transaction, which on SQLite could not
+    take the write lock while this session held it.
+    """
     if limiter is not None:
         if not client_address:
             raise InvalidInput("the client address is needed for rate limiting")
         limiter.hit(client_address)
-    submission = validate_submission(data)
-    return _store(session, submission, source, now or utcnow())
+    return _validate_and_store(session, data, source, now or utcnow())
+
+
+@writes
+def _validate_and_store(session: Session, data: dict[str, Any], source: str,
+                        now: datetime) -> IntakeResult:
+    return _store(session, validate_submission(data), source, now)
 
 
 def _store(session: Session, submission: Submission, source: str, now: datetime) -> IntakeResult:

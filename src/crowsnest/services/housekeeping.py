@@ -1,7 +1,8 @@
 """Retention work a running service does on its own: nothing waits for an operator's cron.
 
 Reporter contact addresses are deleted once the retention period has passed
-(``hotline_contact_retention_days``), and expired forward nonces are dropped. Every
+(``hotline_contact_retention_days``), expired forward nonces are dropped, and shared
+rate-limit buckets (keyed hashes) idle for longer than their retention are deleted. Every
 worker may run this; each round is one idempotent delete, so running it twice is harmless.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from crowsnest.db.engine import unit_of_work
-from crowsnest.services import hotline_inbound, hotline_intake
+from crowsnest.services import hotline_inbound, hotline_intake, ratelimit
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,11 @@ log = logging.getLogger(__name__)
 class Housekeeper:
     """Applies the retention limits every ``interval_s`` seconds in a daemon thread."""
 
-    def __init__(self, factory: sessionmaker[Session], *, contact_retention_days: int) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, contact_retention_days: int,
+                 ratelimit_retention_s: float = 24 * 3600) -> None:
         self.factory = factory
         self.contact_retention_days = contact_retention_days
+        self.ratelimit_retention_s = ratelimit_retention_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -33,8 +36,12 @@ class Housekeeper:
         with unit_of_work(self.factory) as session:
             purged = hotline_intake.purge_contacts(session, self.contact_retention_days, now)
             hotline_inbound.purge_nonces(session)
+            buckets = ratelimit.purge_buckets(session, self.ratelimit_retention_s,
+                                              now.timestamp() if now else None)
         if purged:
             log.info("deleted %d reporter contact address(es) past retention", purged)
+        if buckets:
+            log.debug("forgot %d idle rate-limit key(s)", buckets)
         return purged
 
     def start(self, interval_s: float) -> None:

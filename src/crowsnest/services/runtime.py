@@ -1,4 +1,5 @@
-"""Everything one service worker holds: database engine, indexes, key verifier, outbox.
+"""Everything one service worker holds: database engine, indexes, key verifier, outbox,
+intake rate limiter.
 
 Built by ``web.app.create_app`` (and usable by any other long-running process). ``start``
 loads the indexes and starts the background threads (change-log polling, outbox
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from crowsnest.config import Settings
+from crowsnest.core.ratelimit import RateLimiter
 from crowsnest.db.engine import make_engine, make_session_factory
 from crowsnest.db.migrate import ensure_schema
 from crowsnest.destinations.webhook import WebhookDestination
@@ -24,6 +26,7 @@ from crowsnest.services.housekeeping import Housekeeper
 from crowsnest.services.index_snapshots import SnapshotStore, resolve_directory
 from crowsnest.services.index_sync import IndexSync
 from crowsnest.services.outbox import OutboxWorker
+from crowsnest.services.ratelimit import build_limiter
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ class ServiceRuntime:
     keys: KeyVerifier
     outbox: OutboxWorker
     housekeeper: Housekeeper
+    limiter: RateLimiter
     started: bool = field(default=False)
 
     @classmethod
@@ -53,6 +57,8 @@ class ServiceRuntime:
         """Wire a runtime for ``settings`` (``engine`` overrides the configured URL)."""
         engine = engine or make_engine(settings.database_url)
         factory = make_session_factory(engine)
+        # built first: a production service without its rate-limit secret must not start
+        limiter = build_limiter(settings, factory, engine.dialect.name)
         return cls(
             settings=settings, engine=engine, factory=factory,
             index=IndexSync(factory, pdq_threshold=settings.pdq_threshold,
@@ -67,7 +73,9 @@ class ServiceRuntime:
                 destinations={"webhook": WebhookDestination(settings.webhook_timeout_s)},
             ),
             housekeeper=Housekeeper(
-                factory, contact_retention_days=settings.hotline_contact_retention_days),
+                factory, contact_retention_days=settings.hotline_contact_retention_days,
+                ratelimit_retention_s=limiter.retention),
+            limiter=limiter,
         )
 
     def start(self) -> None:

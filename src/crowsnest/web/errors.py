@@ -18,7 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crowsnest.core.errors import CrowsnestError, InvalidInput
+from crowsnest.core.errors import CrowsnestError, InvalidInput, RateLimited
+from crowsnest.core.ratelimit import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ async def _crowsnest_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CrowsnestError)
     if exc.http_status >= 500:
         log.warning("request failed: %s %s: %s", request.method, request.url.path, exc.message)
-    return error_response(request, exc.http_status, exc.code, exc.message, exc.detail)
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(retry_after_seconds(exc.retry_after))}
+    return error_response(request, exc.http_status, exc.code, exc.message, exc.detail,
+                          headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

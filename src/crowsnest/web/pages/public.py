@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from crowsnest.core.errors import InvalidInput, NotFound, RateLimited
 from crowsnest.core.intake import MAX_URLS, WHERE_SEEN
+from crowsnest.core.ratelimit import retry_after_seconds
 from crowsnest.services import hotline_intake as intake
 from crowsnest.web.deps import runtime, transaction
 from crowsnest.web.pages import csrf
@@ -98,10 +99,12 @@ async def report_submit(request: Request) -> HTMLResponse:
 
     try:
         result = await run_in_threadpool(store)
-    except RateLimited:
-        return _report_form(request, form, {"_": lang.gettext(
+    except RateLimited as limited:
+        page = _report_form(request, form, {"_": lang.gettext(
             "Too many reports were sent from your connection. Please wait a few minutes and "
             "send the form again.")}, 429)
+        page.headers["Retry-After"] = str(retry_after_seconds(limited.retry_after))
+        return page
     except InvalidInput as error:
         fields = (error.detail or {}).get("fields", {"_": error.message})
         return _report_form(request, form, field_errors(fields, lang), 422)

@@ -1,8 +1,9 @@
 """Public hotline routes (no account): report URLs, check a receipt, receive a peer's forward.
 
 ``POST /v1/hotline/reports`` takes JSON only; a media upload is refused with 415. Each
-client is rate-limited by a keyed hash of its address (``core.ratelimit``); the address
-itself is never stored.
+client is rate-limited by a keyed hash of its address (``services.ratelimit``, shared by
+every worker with the database backend); the address itself is never stored. The limit
+is checked before anything is written; a refused request gets 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -26,13 +27,8 @@ MAX_REPORT_BYTES = 256 * 1024
 
 
 def limiter(request: Request) -> RateLimiter:
-    """The worker's intake rate limiter (made on first use from the settings)."""
-    state = request.app.state
-    if getattr(state, "hotline_limiter", None) is None:
-        settings = runtime(request).settings
-        state.hotline_limiter = RateLimiter(settings.hotline_intake_burst,
-                                            settings.hotline_intake_per_minute / 60)
-    return state.hotline_limiter  # type: ignore[no-any-return]
+    """The worker's intake rate limiter (memory or database-backed, from the settings)."""
+    return runtime(request).limiter
 
 
 async def _json_body(request: Request) -> Any:
