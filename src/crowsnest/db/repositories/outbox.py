@@ -24,9 +24,10 @@ def insert_if_absent(session: Session, values: dict[str, Any]) -> bool:
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = maker(OutboxMessage).values(**values).on_conflict_do_nothing(
         index_elements=["key"]
-    )
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))  # a CursorResult for DML
+    ).returning(OutboxMessage.id)
+    # RETURNING, not rowcount: psycopg reports -1 rows for this statement, which read as
+    # "inserted" even when the key already existed
+    return session.execute(statement).first() is not None
 
 
 def get_by_key(session: Session, key: str) -> OutboxMessage | None:
