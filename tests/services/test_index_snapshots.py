@@ -25,6 +25,7 @@ from crowsnest.db.repositories import changelog
 from crowsnest.services import banks
 from crowsnest.services.index_snapshots import SnapshotStore, resolve_directory
 from crowsnest.services.index_sync import IndexSync
+from tests.hashes import flip_bits, random_pdq
 
 
 @pytest.fixture
@@ -32,19 +33,8 @@ def factory(fresh_factory: sessionmaker[Session]) -> sessionmaker[Session]:
     return fresh_factory
 
 
-def _hex(rng: random.Random) -> str:
-    return f"{rng.getrandbits(256):064x}"
-
-
-def _near(value: str, bits: int, rng: random.Random) -> str:
-    number = int(value, 16)
-    for bit in rng.sample(range(256), bits):
-        number ^= 1 << bit
-    return f"{number:064x}"
-
-
 def _fill(factory: sessionmaker[Session], rng: random.Random) -> list[str]:
-    values = [_hex(rng) for _ in range(300)]
+    values = [random_pdq(rng) for _ in range(300)]
     with unit_of_work(factory) as session:
         for bank in ("alpha", "beta"):
             banks.create_bank(session, bank)
@@ -79,8 +69,8 @@ def test_restart_from_snapshot_answers_like_a_rebuild(
     assert first.save_snapshot() == ["pdq"]
     assert first.save_snapshot() is None  # nothing changed since: no rewrite
 
-    # changes made while no worker runs: adds, a disabled entry, a disabled and a deleted bank
-    added = [_hex(rng) for _ in range(20)]
+    # changes made while no worker runs: adds, a disabled entry, a disabled bank, a deleted entry
+    added = [random_pdq(rng) for _ in range(20)]
     with unit_of_work(factory) as session:
         banks.create_bank(session, "gamma")
         for value in added:
@@ -94,7 +84,7 @@ def test_restart_from_snapshot_answers_like_a_rebuild(
     rebuilt = _sync(factory, None)
     assert second.loaded_from == "snapshot"
     assert second.status().loaded and second.watermark == rebuilt.watermark
-    queries = values + added + [_near(v, rng.randint(0, 40), rng) for v in values[:100]]
+    queries = values + added + [flip_bits(v, rng.randint(0, 40), rng) for v in values[:100]]
     assert _answers(second, queries) == _answers(rebuilt, queries)
     assert _answers(second, [values[1]]) == [[]]  # disabled
     assert _answers(second, [values[0]]) == [[]]  # in the disabled bank
@@ -150,7 +140,7 @@ def test_pruned_change_log_forces_a_rebuild(
     first = _sync(factory, tmp_path / "idx")
     first.save_snapshot()
     with unit_of_work(factory) as session:
-        banks.add_hash(session, "alpha", "pdq", _hex(rng))
+        banks.add_hash(session, "alpha", "pdq", random_pdq(rng))
         # age the whole log, then prune: the snapshot's change is gone
         session.execute(update(ChangeLog).values(created_at=utcnow() - timedelta(days=3)))
         assert changelog.prune(session, utcnow() - timedelta(days=1)) > 0
@@ -185,7 +175,7 @@ def test_snapshot_of_another_database_is_not_used(
     _sync(factories[0], tmp_path / "idx").save_snapshot()
     with unit_of_work(factories[1]) as session:  # same change ids, other database
         banks.create_bank(session, "other")
-        values = [_hex(random.Random(14)) for _ in range(300)]
+        values = [random_pdq(random.Random(14)) for _ in range(300)]
         for value in values:
             banks.add_hash(session, "other", "pdq", value)
         session.execute(update(ChangeLog).values(created_at=utcnow() - timedelta(hours=5)))
@@ -204,7 +194,7 @@ def test_one_writer_at_a_time_and_newer_snapshot_kept(
     _fill(factory, rng)
     old = _sync(factory, tmp_path / "idx")
     with unit_of_work(factory) as session:
-        banks.add_hash(session, "alpha", "pdq", _hex(rng))
+        banks.add_hash(session, "alpha", "pdq", random_pdq(rng))
     new = _sync(factory, tmp_path / "idx")
     assert new.watermark > old.watermark
     assert new.save_snapshot() == ["pdq"]

@@ -9,13 +9,11 @@ curation audit with the analyst's name (``console:<user>``), like an API key's n
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from typing import IO, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from crowsnest.core import registry
@@ -24,6 +22,7 @@ from crowsnest.services import actions, hashlists
 from crowsnest.services import banks as bank_service
 from crowsnest.services.hotline_analysts import Actor, require
 from crowsnest.web.deps import curation, runtime, transaction
+from crowsnest.web.downloads import spooled_download
 from crowsnest.web.pages import csrf
 from crowsnest.web.pages.console import _actor, _page, _to_login
 
@@ -137,24 +136,12 @@ def export_list(request: Request, name: str, format: str = "csv") -> Response:
     actor = _actor(request)
     if actor is None:
         return _to_login()
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # type: ignore[assignment]
-    try:
+    def write(spool: IO[bytes]) -> None:
         with transaction(request) as session:
             hashlists.export_hashlist(session, name, spool, format_name=format)
+
+    try:
+        return spooled_download(write, f"{name}.{format}")
     except CrowsnestError as error:
-        spool.close()
         return _page(request, "console/error.html", error.http_status, actor=actor,
                      message=error.message, nav="banks")
-    spool.seek(0)
-
-    def chunks() -> Iterator[bytes]:
-        try:
-            while block := spool.read(64 * 1024):
-                yield block
-        finally:
-            spool.close()
-
-    filename = f"{name}.{format}".replace('"', "")
-    return StreamingResponse(chunks(), media_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store"})

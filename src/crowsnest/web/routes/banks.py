@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from typing import IO, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -15,6 +14,7 @@ from crowsnest.services import banks as bank_service
 from crowsnest.services import hashlists
 from crowsnest.services.apikeys import Principal
 from crowsnest.web import schemas as s
+from crowsnest.web.downloads import spooled_download
 from crowsnest.web.deps import (
     CurateScope,
     MatchScope,
@@ -171,22 +171,13 @@ def export_list(
     signal_type: str | None = Query(None, max_length=64),
     include_disabled: bool = Query(False), _: Principal = Depends(MatchScope),
 ) -> StreamingResponse:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    with curation(request) as session:
-        hashlists.export_hashlist(session, name, spool, format_name=format,
-                                  signal_type=signal_type, include_disabled=include_disabled)
-    spool.seek(0)
+    def write(spool: IO[bytes]) -> None:
+        with curation(request) as session:
+            hashlists.export_hashlist(session, name, spool, format_name=format,
+                                      signal_type=signal_type,
+                                      include_disabled=include_disabled)
 
-    def chunks() -> Iterator[bytes]:
-        try:
-            while block := spool.read(64 * 1024):
-                yield block
-        finally:
-            spool.close()
-
-    filename = f"{name}.{format}".replace('"', "")
-    return StreamingResponse(chunks(), media_type="application/octet-stream",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return spooled_download(write, f"{name}.{format}")
 
 
 @router.get("/{name}/actions", response_model=list[s.ActionOut], summary="A bank's actions")
