@@ -38,6 +38,22 @@ def test_queue_is_ordered_by_priority(db_session: Session) -> None:
     assert row["url_defanged"] == "hxxps://busy[.]example/"
 
 
+def test_queue_filters_by_assignee_and_country(db_session: Session) -> None:
+    ana = make_actor(db_session, "ana")
+    taken = reported_case(db_session, "https://taken.example/")
+    free = reported_case(db_session, "https://free.example/")
+    cases.assign(db_session, taken, ana, "ana")
+    cases.override_trace(db_session, free, ana, country="fr")
+    assert [c["id"] for c in cases.queue(db_session, ana, mine=True)] == [taken]
+    assert free in [c["id"] for c in cases.queue(db_session, ana, unassigned=True)]
+    assert taken not in [c["id"] for c in cases.queue(db_session, ana, unassigned=True)]
+    assert [c["id"] for c in cases.queue(db_session, ana, country="FR")] == [free]
+    with pytest.raises(InvalidInput, match="not both"):
+        cases.queue(db_session, ana, mine=True, unassigned=True)
+    with pytest.raises(InvalidInput):
+        cases.queue(db_session, ana, country="France")
+
+
 def test_workflow_with_audit_trail(db_session: Session) -> None:
     ana = make_actor(db_session, "ana")
     case_id = reported_case(db_session)

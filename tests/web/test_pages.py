@@ -159,3 +159,46 @@ def test_console_statistics_page(client: TestClient, sqlite_url: str) -> None:
     assert "<dt>Cases</dt><dd>3</dd>" in page.text and "<dt>Reports</dt><dd>3</dd>" in page.text
     assert "Cases by status. new: 3." in page.text  # the status chart's description
     assert 'aria-current="page">Statistics' in page.text
+
+
+def test_console_queue_filters_by_country_and_assignee(client: TestClient,
+                                                       sqlite_url: str) -> None:
+    from crowsnest.db.engine import make_session_factory, unit_of_work
+    from crowsnest.services import hotline_analysts, hotline_cases, hotline_intake
+
+    engine = make_engine(sqlite_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        me = hotline_analysts.create_analyst(session, "filterer", "a long enough passphrase")
+        hotline_analysts.create_analyst(session, "colleague", "a long enough passphrase")
+        ids = [hotline_intake.submit(session, {"urls": [f"https://{host}.example/x"]}).case_ids[0]
+               for host in ("german", "dutch", "untraced")]
+        actor = hotline_analysts.Actor("filterer", "supervisor", me["id"])
+        hotline_cases.override_trace(session, ids[0], actor, country="DE")
+        hotline_cases.override_trace(session, ids[1], actor, country="NL")
+        hotline_cases.assign(session, ids[0], actor, "filterer")
+        hotline_cases.assign(session, ids[1], actor, "colleague")
+    engine.dispose()
+    token = _token(client.get("/console/login").text)
+    assert client.post("/console/login", data={
+        "csrf_token": token, "username": "filterer",
+        "password": "a long enough passphrase"}).status_code == 200
+
+    def shown(query: str) -> set[str]:
+        page = client.get(f"/console{query}")
+        assert page.status_code == 200
+        return {host for host in ("german", "dutch", "untraced") if f"{host}[.]example" in page.text}
+
+    assert shown("") == {"german", "dutch", "untraced"}
+    assert shown("?country=NL") == {"dutch"}
+    assert shown("?country=nl") == {"dutch"}
+    assert shown("?country=none") == {"untraced"}
+    assert shown("?assignee=mine") == {"german"}
+    assert shown("?assignee=unassigned") == {"untraced"}
+    assert shown("?assignee=mine&country=NL") == set()
+    assert shown("?country=XX&assignee=whoever") == {"german", "dutch", "untraced"}  # ignored
+    page = client.get("/console?country=DE")
+    assert '<option value="DE" selected>' in page.text
+    # Status links keep the other filters; counts follow them.
+    assert 'href="/console?country=DE&amp;status=new"' in page.text
+    assert "All open (1)" in page.text
+    assert "<td>colleague</td>" in client.get("/console?country=NL").text

@@ -67,13 +67,21 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def queue(session: Session, actor: Actor, *, statuses: Sequence[str] = (),
-          country: str | None = None, mine: bool = False, limit: int = 100) -> list[dict[str, Any]]:
-    """Open cases (or the given statuses), highest priority first."""
+          country: str | None = None, mine: bool = False, unassigned: bool = False,
+          limit: int = 100) -> list[dict[str, Any]]:
+    """Open cases (or the given statuses), highest priority first.
+
+    ``country`` keeps cases hosted there; ``mine`` those assigned to the caller,
+    ``unassigned`` those nobody has taken yet (the two exclude each other).
+    """
     require(actor, "analyst")
+    if mine and unassigned:
+        raise InvalidInput("choose either your own cases or unassigned ones, not both")
     wanted = [check_status(s) for s in statuses] or sorted(OPEN_STATUSES)
     rows = repo.list_cases(session, statuses=wanted,
                            country=check_country_code(country) if country else None,
-                           assignee_id=actor.analyst_id if mine else None, limit=10_000)
+                           assignee_id=actor.analyst_id if mine else None,
+                           unassigned=unassigned, limit=10_000)
     now = utcnow()
     ranked = sorted((summary(c, now) for c in rows),
                     key=lambda c: (-c["priority"]["score"], c["id"]))

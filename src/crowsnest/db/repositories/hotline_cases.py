@@ -29,8 +29,8 @@ def get(session: Session, case_id: int, *, for_update: bool = False) -> HotlineC
 
 
 def list_cases(session: Session, *, statuses: Sequence[str] = (), country: str | None = None,
-               assignee_id: int | None = None, limit: int = 100, offset: int = 0
-               ) -> Sequence[HotlineCase]:
+               assignee_id: int | None = None, unassigned: bool = False,
+               limit: int = 100, offset: int = 0) -> Sequence[HotlineCase]:
     query = select(HotlineCase)
     if statuses:
         query = query.where(HotlineCase.status.in_(list(statuses)))
@@ -38,6 +38,8 @@ def list_cases(session: Session, *, statuses: Sequence[str] = (), country: str |
         query = query.where(HotlineCase.hosting_country == country)
     if assignee_id is not None:
         query = query.where(HotlineCase.assignee_id == assignee_id)
+    if unassigned:
+        query = query.where(HotlineCase.assignee_id.is_(None))
     query = query.order_by(HotlineCase.first_reported_at, HotlineCase.id)
     return session.scalars(query.limit(min(limit, MAX_PAGE)).offset(offset)).all()
 

@@ -15,7 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crowsnest.core.classification import schemes
-from crowsnest.core.errors import CrowsnestError, Unauthorized
+from crowsnest.core.errors import CrowsnestError, InvalidInput, Unauthorized
+from crowsnest.core.intake import check_country_code
 from crowsnest.core.workflow import OPEN_STATUSES, STATUSES, TRANSITIONS
 from crowsnest.services import hotline_analysts as analysts
 from crowsnest.services import hotline_cases as cases
@@ -96,19 +97,61 @@ async def logout(request: Request) -> Response:
     return response
 
 
+ASSIGNEE_FILTERS = ("mine", "unassigned")
+UNTRACED = "none"  # the country filter's value for cases not traced to a country yet
+
+
 @router.get("", response_class=HTMLResponse)
-def queue(request: Request, status: str | None = None) -> Response:
+def queue(request: Request, status: str | None = None, country: str | None = None,
+          assignee: str | None = None) -> Response:
+    """The queue by priority, filtered by status, hosting country and assignee.
+
+    Counts per status follow the country and assignee filters, so they say how much work
+    the filtered view holds. Unknown filter values are ignored rather than refused: the
+    page is reached by links and a plain GET form.
+    """
     actor = _actor(request)
     if actor is None:
         return _to_login()
     wanted = [status] if status in STATUSES else []
+    who = assignee if assignee in ASSIGNEE_FILTERS else None
     with transaction(request) as session:
-        open_cases = cases.queue(session, actor, limit=500)
-        shown = cases.queue(session, actor, statuses=wanted, limit=500) if wanted else open_cases
-    counts = {name: sum(1 for c in open_cases if c["status"] == name)
+        scope = {"mine": who == "mine", "unassigned": who == "unassigned", "limit": 500}
+        open_cases = cases.queue(session, actor, **scope)
+        shown = cases.queue(session, actor, statuses=wanted, **scope) if wanted else open_cases
+        names = {a["id"]: a["username"] for a in analysts.list_analysts(session)}
+    place = _country_filter(country)
+    countries = sorted({c["hosting_country"] for c in [*open_cases, *shown] if c["hosting_country"]}
+                       | ({place} if place and place != UNTRACED.upper() else set()))
+    in_place = [c for c in open_cases if _hosted_in(c, place)]
+    counts = {name: sum(1 for c in in_place if c["status"] == name)
               for name in STATUSES if name in OPEN_STATUSES}
-    return _page(request, "console/queue.html", actor=actor, cases=shown, counts=counts,
-                 current=status if wanted else None, statuses=STATUSES)
+    filters = {key: value for key, value in (
+        ("country", place.lower() if place == UNTRACED.upper() else place),
+        ("assignee", who)) if value}
+    return _page(request, "console/queue.html", actor=actor,
+                 cases=[c for c in shown if _hosted_in(c, place)], counts=counts,
+                 current=status if wanted else None, statuses=STATUSES, filters=filters,
+                 countries=countries, names=names, untraced=UNTRACED)
+
+
+def _country_filter(value: str | None) -> str | None:
+    """The country filter as an ISO code (or the untraced marker); anything else is no filter."""
+    value = (value or "").strip().upper()
+    if value == UNTRACED.upper():
+        return value
+    try:
+        return check_country_code(value) if value else None
+    except InvalidInput:
+        return None
+
+
+def _hosted_in(case: dict[str, Any], place: str | None) -> bool:
+    if place is None:
+        return True
+    if place == UNTRACED.upper():
+        return not case["hosting_country"]
+    return case["hosting_country"] == place
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

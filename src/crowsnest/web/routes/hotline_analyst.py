@@ -73,11 +73,14 @@ def list_schemes(_: Actor = Depends(current_analyst)) -> list[dict[str, Any]]:
 
 @router.get("/cases", summary="The queue, highest priority first")
 def queue(request: Request, actor: Actor = Depends(current_analyst),
-          status: list[str] = Query(default=[]), country: str | None = None,
-          mine: bool = False, limit: int = Query(100, ge=1, le=500)) -> list[dict[str, Any]]:
+          status: list[str] = Query(default=[], description="statuses (default: all open)"),
+          country: str | None = Query(None, description="hosting country, ISO 3166-1 alpha-2"),
+          mine: bool = Query(False, description="only cases assigned to me"),
+          unassigned: bool = Query(False, description="only cases nobody is assigned to"),
+          limit: int = Query(100, ge=1, le=500)) -> list[dict[str, Any]]:
     with transaction(request) as session:
         return cases.queue(session, actor, statuses=status, country=country, mine=mine,
-                           limit=limit)
+                           unassigned=unassigned, limit=limit)
 
 
 @router.get("/cases/{case_id}", summary="One case with items, messages and timeline (audited)")
