@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from crowsnest.core.errors import Conflict, InvalidInput
 from crowsnest.core.stats import percentile, summary
-from crowsnest.core.workflow import STATUSES, TRANSITIONS, public_status, transition
+from crowsnest.core.workflow import STATUSES, TRANSITIONS, next_steps, public_status, transition
 
 
 def test_happy_path_to_removal() -> None:
@@ -56,3 +56,12 @@ def test_summary() -> None:
     assert summary([1, 2, 3, 4, 100]) == {"count": 5, "median": 3.0, "p90": pytest.approx(61.6)}
     with pytest.raises(InvalidInput):
         percentile([1], 101)
+
+
+def test_next_steps_put_the_usual_step_first() -> None:
+    assert next_steps("new") == ["in_assessment", "closed"]
+    assert next_steps("in_assessment") == ["assessed", "closed", "new"]
+    assert next_steps("actioned") == ["awaiting_removal", "removed", "closed"]
+    assert next_steps("closed") == ["in_assessment"]
+    for status, targets in TRANSITIONS.items():
+        assert sorted(next_steps(status)) == sorted(targets)

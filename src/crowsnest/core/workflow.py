@@ -31,6 +31,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "closed": frozenset({"in_assessment"}),
 }
 
+
+
+def next_steps(status: str) -> list[str]:
+    """Where a case can go from ``status``, the usual next step first: forward steps in
+    workflow order, then closing, then steps back (reopening, re-assessing)."""
+    here = STATUSES.index(check_status(status))
+
+    def rank(target: str) -> tuple[int, int]:
+        place = STATUSES.index(target)
+        group = 1 if target == "closed" else 0 if place > here else 2
+        return group, place
+    return sorted(TRANSITIONS[status], key=rank)
+
+
 _PUBLIC = {"new": "received", "in_assessment": "received", "assessed": "assessed",
            "actioned": "assessed", "awaiting_removal": "assessed", "removed": "closed",
            "closed": "closed"}

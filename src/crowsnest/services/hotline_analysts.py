@@ -51,9 +51,14 @@ class Actor:
 SYSTEM = Actor("system", "admin")
 
 
+def has_role(actor: Actor, role: str) -> bool:
+    """Whether ``actor``'s role is at least ``role`` (roles are ordered)."""
+    return ROLES.index(actor.role) >= ROLES.index(role)
+
+
 def require(actor: Actor, role: str) -> None:
     """Refuse ``actor`` unless its role is at least ``role``."""
-    if ROLES.index(actor.role) < ROLES.index(role):
+    if not has_role(actor, role):
         raise Forbidden(f"this needs the {role} role; {actor.username} is {actor.role}")
 
 

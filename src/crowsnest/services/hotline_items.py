@@ -32,7 +32,11 @@ def add_item(session: Session, case_id: int, actor: Actor, *, content_type: str,
              scheme_name: str, value: str, hashes: dict[str, str] | None = None,
              bank: str | None = None, note: str | None = None,
              matcher: Matcher | None = None) -> dict[str, Any]:
-    """Record one classified item; optionally add its hashes to ``bank`` in the same step."""
+    """Record one classified item; optionally add its hashes to ``bank`` in the same step.
+
+    Matches are counted with ``matcher`` (a service worker's live index) or, without one,
+    with a matcher built from the database for the item's signal types.
+    """
     require(actor, "analyst")
     if content_type not in ITEM_TYPES:
         raise InvalidInput(f"an item is one of {', '.join(ITEM_TYPES)}")

@@ -286,6 +286,10 @@ class IndexSync:
         override = self._bank_threshold
         return max(self.pdq_threshold, override if override is not None else 0)
 
+    def ready_matcher(self) -> Matcher | None:
+        """The matcher if loaded, else None (callers that can build one themselves)."""
+        return self.matcher if self.matcher is not None and self.loaded_from is not None else None
+
     def require(self) -> Matcher:
         """The matcher, or a 503-class error while the indexes are not loaded yet."""
         if self.matcher is None or self.loaded_from is None:  # not yet caught up

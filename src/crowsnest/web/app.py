@@ -22,6 +22,7 @@ from crowsnest.web.routes import hotline_analyst, hotline_public
 from crowsnest.web.pages import (
     console,
     console_banks,
+    console_case,
     console_match,
     console_stats,
     helppages,
@@ -60,8 +61,8 @@ def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | No
     app.state.runtime = rt
     errors.install(app)
     for module in (health, matching, banks, entries, ops, hma_matching, hma_curation,
-                   hotline_public, hotline_analyst, public, helppages, console, console_stats,
-                   console_banks, console_match):
+                   hotline_public, hotline_analyst, public, helppages, console, console_case,
+                   console_stats, console_banks, console_match):
         app.include_router(module.router)
     # outermost first: metrics see every request, including ones refused for size
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)

@@ -1,4 +1,5 @@
-"""The analyst console: sign in, the queue by priority, and a case page.
+"""The analyst console: sign in and the queue by priority (the case page is
+``console_case``).
 
 Sign-in uses the hotline's analyst accounts (``services.hotline_analysts``); the session
 token it issues lives in an HttpOnly, SameSite=Strict cookie scoped to ``/console``. Every
@@ -14,13 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from crowsnest.core.classification import schemes
-from crowsnest.core.errors import CrowsnestError, InvalidInput, Unauthorized
+from crowsnest.core.errors import InvalidInput, Unauthorized
 from crowsnest.core.intake import check_country_code
-from crowsnest.core.workflow import OPEN_STATUSES, STATUSES, TRANSITIONS
+from crowsnest.core.workflow import OPEN_STATUSES, STATUSES
 from crowsnest.services import hotline_analysts as analysts
 from crowsnest.services import hotline_cases as cases
-from crowsnest.services import hotline_routing as routing
 from crowsnest.services.hotline_analysts import Actor
 from crowsnest.web.deps import runtime, transaction
 from crowsnest.web.pages import csrf
@@ -152,68 +151,3 @@ def _hosted_in(case: dict[str, Any], place: str | None) -> bool:
     if place == UNTRACED.upper():
         return not case["hosting_country"]
     return case["hosting_country"] == place
-
-
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, error: str | None = None) -> Response:
-    actor = _actor(request)
-    if actor is None:
-        return _to_login()
-    with transaction(request) as session:
-        case = cases.view(session, case_id, actor)
-        case["messages"] = routing.messages_with_delivery(session, case_id)
-    labels = [f"{found.name}:{value}" for found in schemes().values() for value in found.values]
-    return _page(request, "console/case.html", actor=actor, case=case, error=error,
-                 next_statuses=sorted(TRANSITIONS[case["status"]]), labels=labels)
-
-
-@router.post("/cases/{case_id}/status")
-async def change_status(request: Request, case_id: int) -> Response:
-    actor = _actor(request)
-    if actor is None:
-        return _to_login()
-    form = await _checked_form(request)
-    if form is None:
-        return case_page(request, case_id, "The form expired. Please try again.")
-    try:
-        with transaction(request) as session:
-            cases.change_status(session, case_id, actor, form.get("status", ""),
-                                form.get("outcome") or None, form.get("note") or None)
-    except CrowsnestError as error:
-        return case_page(request, case_id, error.message)
-    return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
-
-
-def _classify(session: Any, case_id: int, actor: Actor, form: dict[str, str], _: Any) -> None:
-    scheme_name, _sep, value = form.get("label", "").partition(":")
-    cases.classify(session, case_id, actor, scheme_name=scheme_name, value=value)
-
-
-def _trace(session: Any, case_id: int, actor: Actor, form: dict[str, str], _: Any) -> None:
-    cases.override_trace(session, case_id, actor, country=form.get("country") or None,
-                         hosting_provider=form.get("hosting_provider") or None)
-
-
-def _route(session: Any, case_id: int, actor: Actor, _form: dict[str, str], settings: Any) -> None:
-    routing.route_case(session, case_id, actor, settings=settings)
-
-
-ACTIONS = {"classify": _classify, "trace": _trace, "route": _route}
-
-
-@router.post("/cases/{case_id}/action")
-async def case_action(request: Request, case_id: int) -> Response:
-    """Classify, set the hosting by hand, or route the case (forwards and notices)."""
-    actor = _actor(request)
-    if actor is None:
-        return _to_login()
-    form = await _checked_form(request)
-    handler = ACTIONS.get((form or {}).get("action", ""))
-    if form is None or handler is None:
-        return case_page(request, case_id, "The form expired. Please try again.")
-    try:
-        with transaction(request) as session:
-            handler(session, case_id, actor, form, runtime(request).settings)
-    except CrowsnestError as error:
-        return case_page(request, case_id, error.message)
-    return RedirectResponse(f"/console/cases/{case_id}", status_code=303)

@@ -7,6 +7,7 @@ was looked at) and sends no referrer.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +36,22 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def when(value: str | datetime | None) -> str:
+    """An ISO timestamp as the console shows it: ``2026-12-03 04:32 UTC``."""
+    if not value:
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+environment.filters["when"] = when
 
 
 def language(request: Request) -> Language:

@@ -26,7 +26,7 @@ from crowsnest.services import hotline_items as items
 from crowsnest.services import hotline_routing as routing
 from crowsnest.services import hotline_stats as stats
 from crowsnest.services.hotline_analysts import Actor
-from crowsnest.web.deps import runtime, transaction
+from crowsnest.web.deps import curation, runtime, transaction
 from crowsnest.web.routes import hotline_schemas as s
 
 router = APIRouter(prefix="/v1/hotline", tags=["hotline: analysts"])
@@ -117,10 +117,14 @@ def classify(request: Request, case_id: int, body: s.ClassifyIn,
              summary="Add a classified item with hashes (optionally into a bank)")
 def add_item(request: Request, case_id: int, body: s.ItemIn,
              actor: Actor = Depends(current_analyst)) -> dict[str, Any]:
-    with transaction(request) as session:
+    # Matches are counted on this worker's live index; a bank change makes it catch up
+    # before answering, so the caller's next match already sees the new hashes.
+    unit = curation if body.bank else transaction
+    with unit(request) as session:
         return items.add_item(session, case_id, actor, content_type=body.content_type,
                               scheme_name=body.scheme, value=body.value, hashes=body.hashes,
-                              bank=body.bank, note=body.note)
+                              bank=body.bank, note=body.note,
+                              matcher=runtime(request).index.ready_matcher())
 
 
 @router.post("/cases/{case_id}/trace", summary="Trace the host: IP, country, network owner")
