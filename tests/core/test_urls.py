@@ -70,6 +70,9 @@ def test_normalisation_examples(raw: str, expected: str) -> None:
         ("http://[::1/", "malformed"),
         ("http://" + "a" * 64 + ".com/", "invalid host"),  # label longer than 63
         ("http://example.com/" + "a" * MAX_URL_LENGTH, "longer than"),
+        ("nonsense", "not a full web address"),
+        ("https://localhost/page", "not a full web address"),
+        ("http://intranet:8080/", "not a full web address"),
     ],
 )
 def test_invalid_urls_get_clear_errors(raw: str, message: str) -> None:

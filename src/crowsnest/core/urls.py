@@ -182,6 +182,11 @@ def _normalize_host(parts: SplitResult, raw: str) -> str:
         raise InvalidInput(f"invalid host name {host!r}: {error}") from None
     if len(ascii_host) > MAX_HOST_LENGTH:
         raise InvalidInput(f"host name is longer than {MAX_HOST_LENGTH} characters")
+    if "." not in ascii_host:
+        # A one-label name ("nonsense", "localhost", an intranet host) is never a public
+        # web address; it is almost always a typing or pasting mistake.
+        raise InvalidInput(f"{host!r} is not a full web address; it should look like "
+                           "https://example.com/page", detail={"url": _clip(raw)})
     return ascii_host.lower()
 
 
