@@ -3,14 +3,17 @@ last-admin rule and the audit trail of every change."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from crowsnest.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from crowsnest.db.engine import unit_of_work
 from crowsnest.db.models import utcnow
 from crowsnest.db.models_hotline import HotlineAnalyst, HotlineAuditRecord, HotlineSession
 from crowsnest.services import hotline_accounts as accounts
@@ -226,3 +229,30 @@ def test_creation_by_an_admin_is_audited(db_session: Session) -> None:
     [record] = _records(db_session, "new")
     assert record["action"] == "analyst.create" and record["actor"] == "boss"
     assert record["detail"] == {"role": "supervisor", "totp": False}
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(
+        fresh_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(fresh_factory) as session:
+        one = make_actor(session, "one", "admin")
+        two = make_actor(session, "two", "admin")
+    flushed = threading.Event()
+
+    def first() -> None:  # demotes "two" and holds its transaction open for a moment
+        with unit_of_work(fresh_factory) as session:
+            accounts.set_role(session, one, "two", "analyst")
+            flushed.set()
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert flushed.wait(10)
+    try:
+        with pytest.raises(Conflict, match="last active admin"):
+            with unit_of_work(fresh_factory) as session:  # waits for the first to commit
+                accounts.set_role(session, two, "one", "analyst")
+    finally:
+        thread.join()
+    with unit_of_work(fresh_factory) as session:
+        roles = {a["username"]: a["role"] for a in accounts.list_accounts(session, one)}
+    assert roles == {"one": "admin", "two": "analyst"}
