@@ -170,3 +170,15 @@ def test_account_commands_explain_themselves() -> None:
         assert result.exit_code == 0 and "--json" in result.stdout
     wide = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["analyst", "disable", "--help"])
     assert "The last active admin cannot be disabled" in " ".join(wide.stdout.split())
+
+
+def test_the_docs_name_every_account_command_and_no_other() -> None:
+    import re
+    from pathlib import Path
+
+    from crowsnest.cli.hotline_cmd import analyst_app
+
+    doc = (Path(__file__).parents[2] / "docs" / "hotline.md").read_text("utf-8")
+    documented = set(re.findall(r"crowsnest analyst ([a-z-]+)", doc))
+    commands = {command.name for command in analyst_app.registered_commands}
+    assert documented == commands
