@@ -114,7 +114,10 @@ def test_tracking_parameters() -> None:
 
 # ---- properties -------------------------------------------------------------------------
 
-_label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+# IDNA reserves "--" in the third and fourth place of a label (as in "xn--"); the
+# normaliser rightly refuses such labels, so the generator leaves them out.
+_label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True).filter(
+    lambda label: label[2:4] != "--")
 _host = st.lists(_label, min_size=1, max_size=3).map(lambda ls: ".".join(ls) + ".example")
 _text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12

@@ -12,7 +12,7 @@ from crowsnest.config import Settings
 from crowsnest.core.forward_signing import sign
 from crowsnest.db.engine import make_engine, make_session_factory, unit_of_work
 from crowsnest.db.migrate import upgrade
-from crowsnest.db.models_hotline import HotlineCase
+from crowsnest.db.models_hotline import HotlineAuditRecord, HotlineCase
 from crowsnest.destinations.base import Delivery
 from crowsnest.destinations.crowsnest import forward_body
 from crowsnest.services import hotline_analysts as analysts
@@ -165,3 +165,148 @@ def test_signed_forward_arrives_once(client: TestClient) -> None:
                         headers=sign(body, key_id="nl-to-de", secret=SECRET.encode()))
     assert (again.status_code, again.json()) == (200, {"status": "duplicate"})
     assert client.post("/v1/hotline/forwards", content=body).status_code == 401
+
+
+NEW_PASSWORD = "another long passphrase"
+
+
+@pytest.fixture
+def boss(client: TestClient, engine: Engine) -> dict[str, str]:
+    """Headers of a signed-in admin."""
+    with unit_of_work(make_session_factory(engine)) as session:
+        analysts.create_analyst(session, "boss", PASSWORD, role="admin")
+    return login(client, "boss")
+
+
+def _audit(engine: Engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as connection:
+        return [(r.actor, r.action, r.subject_id) for r in connection.execute(
+            select(HotlineAuditRecord).order_by(HotlineAuditRecord.seq))]
+
+
+def test_only_admins_manage_accounts(client: TestClient, engine: Engine,
+                                     boss: dict[str, str]) -> None:
+    sue = login(client, "sue")
+    calls = (("get", "/v1/hotline/analysts", None),
+             ("post", "/v1/hotline/analysts", {"username": "eve", "password": PASSWORD}),
+             ("patch", "/v1/hotline/analysts/ana", {"role": "admin"}),
+             ("post", "/v1/hotline/analysts/ana/unlock", None),
+             ("post", "/v1/hotline/analysts/ana/password", {"password": NEW_PASSWORD}),
+             ("post", "/v1/hotline/analysts/ana/totp", {}))
+    for method, path, body in calls:
+        assert client.request(method, path).status_code == 401
+        refused = client.request(method, path, json=body, headers=sue)
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.json() == {"error": "forbidden",
+                                  "detail": "this needs the admin role; sue is supervisor"}
+    assert _audit(engine) == []
+    listed = client.get("/v1/hotline/analysts", headers=boss)
+    assert listed.status_code == 200
+    assert [(a["username"], a["role"]) for a in listed.json()] == [
+        ("ana", "analyst"), ("boss", "admin"), ("sue", "supervisor")]
+    assert "password_hash" not in listed.json()[0]
+
+
+def test_admin_changes_role_and_disables(client: TestClient, engine: Engine,
+                                         boss: dict[str, str]) -> None:
+    ana = login(client)
+    assert client.get("/v1/hotline/audit/verify", headers=ana).status_code == 403
+    promoted = client.patch("/v1/hotline/analysts/ana", json={"role": "supervisor"}, headers=boss)
+    assert promoted.status_code == 200 and promoted.json()["changed"] == ["role"]
+    assert client.get("/v1/hotline/audit/verify", headers=ana).status_code == 200  # same token
+    disabled = client.patch("/v1/hotline/analysts/ana", json={"disabled": True}, headers=boss)
+    assert disabled.json()["active"] is False and disabled.json()["changed"] == ["disable"]
+    assert client.get("/v1/hotline/cases", headers=ana).status_code == 401  # at once
+    assert client.post("/v1/hotline/login", json={"username": "ana", "password": PASSWORD}
+                       ).status_code == 401
+    assert client.patch("/v1/hotline/analysts/ana", json={"disabled": False},
+                        headers=boss).json()["active"] is True
+    login(client)
+    assert _audit(engine) == [("boss", "analyst.role", "ana"), ("boss", "analyst.disable", "ana"),
+                              ("boss", "analyst.enable", "ana")]
+
+
+def test_bad_account_requests_change_nothing(client: TestClient, engine: Engine,
+                                             boss: dict[str, str]) -> None:
+    last = client.patch("/v1/hotline/analysts/boss", json={"disabled": True}, headers=boss)
+    assert last.status_code == 409 and "last active admin" in last.json()["detail"]
+    demote = client.patch("/v1/hotline/analysts/boss", json={"role": "analyst"}, headers=boss)
+    assert demote.status_code == 409
+    ghost = client.post("/v1/hotline/analysts/ghost/unlock", headers=boss)
+    assert ghost.status_code == 404 and ghost.json()["detail"] == "no analyst called 'ghost'"
+    for body in ({"role": "god", "disabled": True}, {}, {"role": "admin", "extra": 1}):
+        answer = client.patch("/v1/hotline/analysts/ana", json=body, headers=boss)
+        assert answer.status_code == 422, (body, answer.text)
+    short = client.post("/v1/hotline/analysts/ana/password", json={"password": "short"},
+                        headers=boss)
+    assert short.status_code == 422
+    assert _audit(engine) == []
+    assert client.get("/v1/hotline/cases", headers=boss).status_code == 200
+    login(client)  # ana's password is unchanged
+    assert [a["role"] for a in client.get("/v1/hotline/analysts", headers=boss).json()] == [
+        "analyst", "admin", "supervisor"]
+
+
+def test_unlock_and_password_reset(client: TestClient, engine: Engine,
+                                   boss: dict[str, str]) -> None:
+    ana = login(client)
+    for _ in range(analysts.POLICY.max_failures):
+        client.post("/v1/hotline/login", json={"username": "ana", "password": "nope"})
+    assert client.post("/v1/hotline/login", json={"username": "ana", "password": PASSWORD}
+                       ).status_code == 401
+    unlocked = client.post("/v1/hotline/analysts/ana/unlock", headers=boss)
+    assert unlocked.status_code == 200 and unlocked.json()["changed"] == ["unlock"]
+    login(client)
+    reset = client.post("/v1/hotline/analysts/ana/password", json={"password": NEW_PASSWORD},
+                        headers=boss)
+    assert reset.status_code == 200 and reset.json()["sessions_ended"] == 2
+    assert client.get("/v1/hotline/cases", headers=ana).status_code == 401
+    assert client.post("/v1/hotline/login", json={"username": "ana", "password": NEW_PASSWORD}
+                       ).status_code == 200
+    with engine.connect() as connection:
+        details = str(connection.execute(select(HotlineAuditRecord.detail)).all())
+    assert NEW_PASSWORD not in details
+
+
+def test_totp_reset_and_admin_created_account(client: TestClient, engine: Engine,
+                                              boss: dict[str, str]) -> None:
+    created = client.post("/v1/hotline/analysts", headers=boss, json={
+        "username": "Tom", "password": PASSWORD, "totp": True})
+    assert created.status_code == 201 and created.json()["totp_uri"].startswith("otpauth://")
+    assert client.post("/v1/hotline/analysts", headers=boss, json={
+        "username": "tom", "password": PASSWORD}).status_code == 409
+    assert client.post("/v1/hotline/login", json={"username": "tom", "password": PASSWORD}
+                       ).status_code == 401  # needs a code
+    removed = client.post("/v1/hotline/analysts/tom/totp", json={}, headers=boss)
+    assert removed.status_code == 200 and removed.json()["totp"] is False
+    login(client, "tom")
+    enrolled = client.post("/v1/hotline/analysts/tom/totp", json={"enrol": True}, headers=boss)
+    assert enrolled.json()["totp"] is True and len(enrolled.json()["totp_secret"]) >= 16
+    assert [a for _, a, _ in _audit(engine)] == [
+        "analyst.create", "analyst.totp_reset", "analyst.totp_reset"]
+
+
+def test_change_own_password(client: TestClient) -> None:
+    ana, other = login(client), login(client)
+    wrong = client.post("/v1/hotline/me/password", headers=ana, json={
+        "current_password": "not it at all", "new_password": NEW_PASSWORD})
+    assert wrong.status_code == 403 and wrong.json()["detail"] == "the current password is wrong"
+    done = client.post("/v1/hotline/me/password", headers=ana, json={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert done.status_code == 200 and done.json()["sessions_ended"] == 1
+    assert client.get("/v1/hotline/cases", headers=ana).status_code == 200  # this session stays
+    assert client.get("/v1/hotline/cases", headers=other).status_code == 401
+    assert client.post("/v1/hotline/login", json={"username": "ana", "password": NEW_PASSWORD}
+                       ).status_code == 200
+
+
+def test_account_routes_are_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/v1/hotline/analysts", "get"), ("/v1/hotline/analysts", "post"),
+                         ("/v1/hotline/analysts/{username}", "patch"),
+                         ("/v1/hotline/analysts/{username}/unlock", "post"),
+                         ("/v1/hotline/analysts/{username}/password", "post"),
+                         ("/v1/hotline/analysts/{username}/totp", "post"),
+                         ("/v1/hotline/me/password", "post")):
+        operation = paths[path][method]
+        assert operation["summary"] and operation["tags"] == ["hotline: accounts"]

@@ -32,6 +32,7 @@ from crowsnest.core.errors import Conflict, Forbidden, InvalidInput, NotFound, U
 from crowsnest.db.models import utcnow
 from crowsnest.db.models_hotline import ROLES, HotlineAnalyst, HotlineSession
 from crowsnest.db.repositories import hotline_people as repo
+from crowsnest.services import hotline_audit as audit
 from crowsnest.services.hotline_tx import writes
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
@@ -77,13 +78,21 @@ class LoginResult:
 def analyst_info(row: HotlineAnalyst) -> dict[str, Any]:
     return {"id": row.id, "username": row.username, "display_name": row.display_name,
             "role": row.role, "totp": row.totp_secret is not None, "active": row.active,
-            "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+            "disabled": not row.active,
+            "locked_until": row.locked_until.isoformat() if row.locked_until else None,
+            "last_login_at": row.last_login_at.isoformat() if row.last_login_at else None}
 
 
 @writes
 def create_analyst(session: Session, username: str, password: str, *, role: str = "analyst",
-                   display_name: str = "", with_totp: bool = False) -> dict[str, Any]:
-    """Create an account; the TOTP secret and URI are in the answer once, if asked for."""
+                   display_name: str = "", with_totp: bool = False,
+                   actor: Actor | None = None) -> dict[str, Any]:
+    """Create an account; the TOTP secret and URI are in the answer once, if asked for.
+
+    With ``actor`` (who must be an admin) the creation is recorded in the audit log.
+    """
+    if actor is not None:
+        require(actor, "admin")
     name = (username or "").strip().lower()
     if not _USERNAME.match(name):
         raise InvalidInput("a user name is 2-100 characters: letters, digits, . _ @ -")
@@ -95,6 +104,10 @@ def create_analyst(session: Session, username: str, password: str, *, role: str 
         password_hash=hash_password(password), totp_secret=secret, failures=0, active=True))
     if row is None:
         raise Conflict(f"an analyst called {name!r} exists already")
+    if actor is not None:
+        audit.record(session, actor=actor.username, action="analyst.create",
+                     subject_type="analyst", subject_id=name,
+                     detail={"role": role, "totp": secret is not None})
     out = analyst_info(row)
     if secret:
         out["totp_secret"], out["totp_uri"] = secret, totp_uri(secret, name)
@@ -135,18 +148,19 @@ def authenticate(session: Session, username: str, password: str, totp_code: str 
 
 def _issue(session: Session, analyst_id: int, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
-    repo.add_session(session, HotlineSession(token_hash=_token_hash(token), analyst_id=analyst_id,
+    repo.add_session(session, HotlineSession(token_hash=token_hash(token), analyst_id=analyst_id,
                                              created_at=now, expires_at=now + SESSION_TTL))
     return token
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """How a session token is stored (SHA-256 hex)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def actor_for_token(session: Session, token: str, *, now: datetime | None = None) -> Actor:
     """The analyst a bearer token belongs to; Unauthorized if unknown or expired."""
-    record = repo.get_session(session, _token_hash(token or ""))
+    record = repo.get_session(session, token_hash(token or ""))
     if record is None or record.expires_at <= (now or utcnow()):
         raise Unauthorized("sign in again: the session is unknown or expired")
     row = repo.analyst(session, record.analyst_id)
@@ -156,7 +170,7 @@ def actor_for_token(session: Session, token: str, *, now: datetime | None = None
 
 
 def sign_out(session: Session, token: str) -> None:
-    repo.delete_session(session, _token_hash(token or ""))
+    repo.delete_session(session, token_hash(token or ""))
 
 
 def list_analysts(session: Session) -> list[dict[str, Any]]:

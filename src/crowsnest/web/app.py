@@ -18,7 +18,7 @@ from crowsnest.services.runtime import ServiceRuntime
 from crowsnest.web import errors
 from crowsnest.web.middleware import BodySizeLimit, RequestMetrics
 from crowsnest.web.routes import banks, entries, health, hma_curation, hma_matching, matching, ops
-from crowsnest.web.routes import hotline_analyst, hotline_public
+from crowsnest.web.routes import hotline_accounts, hotline_analyst, hotline_public
 from crowsnest.web.pages import (
     console,
     console_banks,
@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | No
     app.state.runtime = rt
     errors.install(app)
     for module in (health, matching, banks, entries, ops, hma_matching, hma_curation,
-                   hotline_public, hotline_analyst, public, helppages, console, console_case,
+                   hotline_public, hotline_analyst, hotline_accounts, public, helppages,
+                   console, console_case,
                    console_stats, console_banks, console_match):
         app.include_router(module.router)
     # outermost first: metrics see every request, including ones refused for size

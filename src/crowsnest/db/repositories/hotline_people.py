@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,15 @@ def add_analyst(session: Session, record: HotlineAnalyst) -> HotlineAnalyst | No
 
 def list_analysts(session: Session) -> Sequence[HotlineAnalyst]:
     return session.scalars(select(HotlineAnalyst).order_by(HotlineAnalyst.username)).all()
+
+
+def active_admins(session: Session) -> Sequence[HotlineAnalyst]:
+    """Every active admin, their rows locked (PostgreSQL) until the transaction ends, so
+    two changes that each leave one admin cannot both pass the "last admin" check."""
+    return session.scalars(
+        select(HotlineAnalyst).where(HotlineAnalyst.role == "admin",
+                                     HotlineAnalyst.active.is_(True))
+        .order_by(HotlineAnalyst.id).with_for_update()).all()
 
 
 def last_audit(session: Session) -> HotlineAuditRecord | None:
@@ -84,6 +93,15 @@ def delete_session(session: Session, token_hash: str) -> None:
     if record is not None:
         session.delete(record)
         session.flush()
+
+
+def delete_sessions_for(session: Session, analyst_id: int, *,
+                        keep_token_hash: str | None = None) -> int:
+    """End every session of one analyst (but ``keep_token_hash``); how many ended."""
+    statement = delete(HotlineSession).where(HotlineSession.analyst_id == analyst_id)
+    if keep_token_hash is not None:
+        statement = statement.where(HotlineSession.token_hash != keep_token_hash)
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def claim_write(session: Session) -> None:

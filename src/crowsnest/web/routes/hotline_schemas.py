@@ -102,3 +102,41 @@ class CyberTipIn(BaseModel):
     last_name: str
     email: str
     phone: str | None = None
+
+
+class AnalystIn(BaseModel):
+    """A new analyst account."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(description="Login name: 2-100 of a-z 0-9 . _ @ - (lower-cased)")
+    password: str = Field(description="At least 12 characters")
+    role: str = Field("analyst", description="analyst, supervisor or admin")
+    display_name: str = ""
+    totp: bool = Field(False, description="Require a one-time code; the secret is in the "
+                       "answer once")
+
+
+class AnalystPatchIn(BaseModel):
+    """Change an account's role and/or disable or re-enable it (all or nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = Field(None, description="analyst, supervisor or admin")
+    disabled: bool | None = Field(None, description="true: no sign-in, sessions end at once; "
+                                  "false: enabled again")
+
+
+class PasswordResetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(description="The new password (at least 12 characters)")
+
+
+class TotpResetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enrol: bool = Field(False, description="Issue a new secret (in the answer once) instead "
+                        "of removing the second factor")
+
+
+class OwnPasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str
+    new_password: str = Field(description="At least 12 characters")
