@@ -21,9 +21,11 @@ from crowsnest.web.routes import banks, entries, health, hma_curation, hma_match
 from crowsnest.web.routes import hotline_accounts, hotline_analyst, hotline_public
 from crowsnest.web.pages import (
     console,
+    console_accounts,
     console_banks,
     console_case,
     console_match,
+    console_preferences,
     console_stats,
     helppages,
     public,
@@ -62,8 +64,8 @@ def create_app(settings: Settings | None = None, *, runtime: ServiceRuntime | No
     errors.install(app)
     for module in (health, matching, banks, entries, ops, hma_matching, hma_curation,
                    hotline_public, hotline_analyst, hotline_accounts, public, helppages,
-                   console, console_case,
-                   console_stats, console_banks, console_match):
+                   console, console_case, console_stats, console_banks, console_match,
+                   console_preferences, console_accounts):
         app.include_router(module.router)
     # outermost first: metrics see every request, including ones refused for size
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)

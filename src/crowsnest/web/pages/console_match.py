@@ -1,4 +1,4 @@
-"""The match tester and the reviewer's preview preference.
+"""The match tester.
 
 A curator uploads a photo or video and sees its hashes (with PDQ quality) and every bank
 entry it matches, with distances and labels -- the same hashing and index as
@@ -6,7 +6,7 @@ entry it matches, with distances and labels -- the same hashing and index as
 upload lives only for the request; nothing of it is stored or logged.
 
 Reviewer wellness: a preview of a photo is made on the server according to the analyst's
-preference (``core.previews``) -- blurred and greyscale by default -- and the clear version
+preference (``console_preferences``, ``core.previews``) -- blurred and greyscale by default -- and the clear version
 appears only when they choose "Reveal" for that one image (a native ``<details>`` element:
 no script needed). Both are inline ``data:`` images in a ``no-store`` response, so the
 browser neither fetches nor caches them; only this page's CSP allows ``data:`` images.
@@ -19,26 +19,21 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from crowsnest.core.errors import CrowsnestError, InvalidInput
-from crowsnest.core.previews import PREVIEW_MODES, make_preview
+from crowsnest.core.previews import make_preview
 from crowsnest.services import console_prefs
 from crowsnest.services.hashing import hash_for_matching
 from crowsnest.services.hotline_analysts import Actor
 from crowsnest.web.deps import runtime, transaction
 from crowsnest.web.pages import csrf
-from crowsnest.web.pages.console import _actor, _checked_form, _page, _to_login
+from crowsnest.web.pages.console import _actor, _page, _to_login
 from crowsnest.web.pages.render import CSP
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PREVIEW_CSP = CSP.replace("img-src 'self'", "img-src 'self' data:")
-MODE_TEXT = {
-    "blurred": "Blurred and greyscale until I reveal it (recommended)",
-    "greyscale": "Greyscale until I reveal it in colour",
-    "hidden": "No previews: show hashes and matches only",
-}
 
 
 def _tester(request: Request, actor: Actor, status: int = 200, **context: Any) -> Response:
@@ -99,30 +94,3 @@ def _match(request: Request, actor: Actor, data: bytes) -> dict[str, Any]:
 
 def _data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
-
-
-@router.get("/preferences", response_class=HTMLResponse)
-def preferences_page(request: Request, saved: bool = False) -> Response:
-    actor = _actor(request)
-    if actor is None:
-        return _to_login()
-    with transaction(request) as session:
-        mode = console_prefs.preview_mode(session, actor)
-    return _page(request, "console/preferences.html", actor=actor, mode=mode, saved=saved,
-                 modes=[(m, MODE_TEXT[m]) for m in PREVIEW_MODES], nav="preferences")
-
-
-@router.post("/preferences")
-async def save_preferences(request: Request) -> Response:
-    actor = _actor(request)
-    if actor is None:
-        return _to_login()
-    form = await _checked_form(request)
-    if form is None:
-        return preferences_page(request)
-    try:
-        with transaction(request) as session:
-            console_prefs.set_preview_mode(session, actor, form.get("preview_mode", ""))
-    except CrowsnestError:
-        return preferences_page(request)
-    return RedirectResponse("/console/preferences?saved=true", status_code=303)
