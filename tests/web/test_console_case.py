@@ -156,3 +156,21 @@ def test_form_value_parsers() -> None:
     assert removal_time("2026-01-02T03:04") == datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
     with pytest.raises(InvalidInput):
         removal_time("yesterday")
+
+
+def test_queue_shows_removal_checks_that_are_due(setup: tuple[TestClient, int, str]) -> None:
+    client, case_id, url = setup
+    token = sign_in(client, "ana")
+    assert "Removal checks due" not in client.get("/console").text
+    _to_awaiting_removal(client, token, case_id)
+    engine = make_engine(url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        actor = hotline_analysts.Actor("ana", "analyst")
+        hotline_cases.schedule_removal_check(session, case_id, actor, timedelta(0))
+        later = hotline_intake.submit(session, {"urls": ["https://later.example/b"]}).case_ids[0]
+    engine.dispose()
+    page = client.get("/console").text
+    assert "Removal checks due (1)" in page and "check due" in page
+    due_only = client.get("/console?due=1").text
+    assert "gallery[.]example" in due_only and "later[.]example" not in due_only
+    assert later and "later[.]example" in page

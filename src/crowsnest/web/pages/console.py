@@ -9,6 +9,7 @@ copyable, never as live links. Case views are audited by the service.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -102,8 +103,9 @@ UNTRACED = "none"  # the country filter's value for cases not traced to a countr
 
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request, status: str | None = None, country: str | None = None,
-          assignee: str | None = None) -> Response:
-    """The queue by priority, filtered by status, hosting country and assignee.
+          assignee: str | None = None, due: bool = False) -> Response:
+    """The queue by priority, filtered by status, hosting country, assignee and whether a
+    scheduled removal check is due.
 
     Counts per status follow the country and assignee filters, so they say how much work
     the filtered view holds. Unknown filter values are ignored rather than refused: the
@@ -123,15 +125,25 @@ def queue(request: Request, status: str | None = None, country: str | None = Non
     countries = sorted({c["hosting_country"] for c in [*open_cases, *shown] if c["hosting_country"]}
                        | ({place} if place and place != UNTRACED.upper() else set()))
     in_place = [c for c in open_cases if _hosted_in(c, place)]
+    now = datetime.now(UTC)
+    due_ids = {c["id"] for c in [*open_cases, *shown] if _check_due(c, now)}
     counts = {name: sum(1 for c in in_place if c["status"] == name)
               for name in STATUSES if name in OPEN_STATUSES}
     filters = {key: value for key, value in (
         ("country", place.lower() if place == UNTRACED.upper() else place),
         ("assignee", who)) if value}
-    return _page(request, "console/queue.html", actor=actor,
-                 cases=[c for c in shown if _hosted_in(c, place)], counts=counts,
+    listed = [c for c in shown if _hosted_in(c, place) and (not due or c["id"] in due_ids)]
+    return _page(request, "console/queue.html", actor=actor, cases=listed, counts=counts,
                  current=status if wanted else None, statuses=STATUSES, filters=filters,
-                 countries=countries, names=names, untraced=UNTRACED)
+                 countries=countries, names=names, untraced=UNTRACED, due=due,
+                 due_ids=due_ids, due_count=sum(1 for c in in_place if c["id"] in due_ids))
+
+
+def _check_due(case: dict[str, Any], now: datetime) -> bool:
+    """A removal check was scheduled and its time has come (the case still awaits removal)."""
+    moment = case.get("removal_check_at")
+    return (case["status"] in ("actioned", "awaiting_removal") and moment is not None
+            and datetime.fromisoformat(moment) <= now)
 
 
 def _country_filter(value: str | None) -> str | None:
