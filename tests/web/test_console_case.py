@@ -174,3 +174,28 @@ def test_queue_shows_removal_checks_that_are_due(setup: tuple[TestClient, int, s
     due_only = client.get("/console?due=1").text
     assert "gallery[.]example" in due_only and "later[.]example" not in due_only
     assert later and "later[.]example" in page
+
+
+def test_feedback_to_reporters_from_the_case_page(setup: tuple[TestClient, int, str]) -> None:
+    client, _case_id, url = setup
+    engine = make_engine(url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        case_id = hotline_intake.submit(session, {
+            "urls": ["https://asked.example/x"], "contact_email": "someone@mail.example",
+            "reporter_language": "fr"}).case_ids[0]
+    engine.dispose()
+    token = sign_in(client, "ana")
+    page = client.get(f"/console/cases/{case_id}").text
+    assert "1 reporter left an e-mail address" in page and 'id="send-feedback"' not in page
+    assert "someone@mail.example" not in page  # analysts never see the address
+    refused = _act(client, token, case_id, action="feedback")
+    assert refused.status_code == 409 and "assessed or closed" in refused.text
+    for status in ("in_assessment", "assessed"):
+        client.post(f"/console/cases/{case_id}/status", data={"csrf_token": token,
+                                                                 "status": status})
+    assert 'id="send-feedback"' in client.get(f"/console/cases/{case_id}").text
+    assert _act(client, token, case_id, action="feedback").status_code == 200
+    page = client.get(f"/console/cases/{case_id}").text
+    assert "1 told so" in page and 'id="send-feedback"' not in page
+    assert "reporter of report" in page and "feedback_assessed" in page
+    assert "sent feedback to reporters" in page and "someone@mail.example" not in page

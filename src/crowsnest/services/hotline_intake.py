@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crowsnest.core.errors import InvalidInput, NotFound
+from crowsnest.core.feedback import KINDS as FEEDBACK_KINDS
 from crowsnest.core.intake import Submission, validate_submission
 from crowsnest.core.ratelimit import RateLimiter
 from crowsnest.core.receipts import new_receipt, receipt_hash
@@ -24,6 +25,7 @@ from crowsnest.core.workflow import public_status
 from crowsnest.db.models import utcnow
 from crowsnest.db.models_hotline import HotlineReport, url_digest
 from crowsnest.db.repositories import hotline_reports as repo
+from crowsnest.db.repositories import outbox as outbox_repo
 from crowsnest.services.hotline_tx import writes
 
 _ORDER = {"received": 0, "assessed": 1, "closed": 2}
@@ -92,10 +94,14 @@ def receipt_status(session: Session, code: str) -> dict[str, Any]:
     report = repo.get_by_receipt(session, receipt_hash(code))
     if report is None:
         raise NotFound("no report has this receipt code")
-    statuses = [public_status(case.status) for case in repo.cases_of_report(session, report.id)]
-    # A report is only as far along as its least advanced URL.
-    status = min(statuses, key=_ORDER.__getitem__) if statuses else "received"
-    return {"status": status, "received_at": report.received_at.isoformat()}
+    return {"status": report_status(session, report.id),
+            "received_at": report.received_at.isoformat()}
+
+
+def report_status(session: Session, report_id: int) -> str:
+    """A report's public status: only as far along as its least advanced URL."""
+    statuses = [public_status(case.status) for case in repo.cases_of_report(session, report_id)]
+    return min(statuses, key=_ORDER.__getitem__) if statuses else "received"
 
 
 def purge_contacts(session: Session, retention_days: int, now: datetime | None = None) -> int:
@@ -103,4 +109,7 @@ def purge_contacts(session: Session, retention_days: int, now: datetime | None =
     if retention_days < 0:
         raise InvalidInput("the retention period cannot be negative")
     moment = now or utcnow()
-    return repo.purge_contacts(session, moment - timedelta(days=retention_days), moment)
+    cutoff = moment - timedelta(days=retention_days)
+    # Feedback e-mails sent to those addresses keep them in the outbox: forget them too.
+    outbox_repo.redact_targets(session, kinds=FEEDBACK_KINDS, created_before=cutoff)
+    return repo.purge_contacts(session, cutoff, moment)

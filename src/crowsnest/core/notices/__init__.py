@@ -58,7 +58,7 @@ def render(kind: str, language: str | None, fields: dict[str, Any]) -> RenderedN
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
     missing = [name for name in FIELDS if fields.get(name) in (None, "")]
-    values = {name: _one_line(fields.get(name), name) for name in FIELDS}
+    values = {name: one_line(fields.get(name), name) for name in FIELDS}
     for name in missing:
         values[name] = "—" if name in ("ip", "classification") else values[name]
     still_missing = [name for name in missing if name not in ("ip", "classification")]
@@ -69,7 +69,8 @@ def render(kind: str, language: str | None, fields: dict[str, Any]) -> RenderedN
     return RenderedNotice(kind, lang, subject.substitute(values), body.substitute(values))
 
 
-def _one_line(value: Any, name: str) -> str:
+def one_line(value: Any, name: str) -> str:
+    """``value`` as one line of text (line breaks folded), refused if too long."""
     text = "" if value is None else str(value)
     if len(text) > MAX_FIELD_LENGTH:
         raise InvalidInput(f"notice field {name} is longer than {MAX_FIELD_LENGTH} characters")

@@ -67,6 +67,13 @@ def cases_of_report(session: Session, report_id: int) -> Sequence[HotlineCase]:
         .where(HotlineReportUrl.report_id == report_id).order_by(HotlineCase.id)).all()
 
 
+def reports_of_case(session: Session, case_id: int) -> Sequence[HotlineReport]:
+    """The reports that named this case's URL, oldest first."""
+    return session.scalars(
+        select(HotlineReport).join(HotlineReportUrl, HotlineReportUrl.report_id == HotlineReport.id)
+        .where(HotlineReportUrl.case_id == case_id).order_by(HotlineReport.id).distinct()).all()
+
+
 def purge_contacts(session: Session, received_before: datetime, now: datetime) -> int:
     """Wipe contact e-mails of reports received before ``received_before``."""
     result = session.execute(

@@ -104,3 +104,13 @@ def ids_by_key(session: Session, keys: Sequence[str]) -> dict[str, int]:
         return {}
     query = select(OutboxMessage.key, OutboxMessage.id).where(OutboxMessage.key.in_(list(keys)))
     return {key: message_id for key, message_id in session.execute(query)}
+
+
+def redact_targets(session: Session, *, kinds: Sequence[str], created_before: datetime) -> int:
+    """Forget where messages of ``kinds`` created before a moment were sent (a retention
+    limit on recipients' addresses); one still pending can no longer be delivered."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.kind.in_(list(kinds)), OutboxMessage.created_at < created_before)
+        .values(target={"redacted": True}))
+    return int(result.rowcount or 0)

@@ -2,7 +2,8 @@
 
 One page per case: the URL defanged, facts, and a form per decision -- status, assignment,
 classification, hosting, items with hashes (optionally added to a bank in the same step),
-routing, and notice-and-takedown tracking (schedule a removal check, record the removal).
+routing, notice-and-takedown tracking (schedule a removal check, record the removal) and
+feedback to reporters who asked for it.
 Every form posts back here with the CSRF token; every decision goes through the same
 services as ``/v1/hotline`` and so into the audit log, and a refused one re-renders the
 page with the reason and changes nothing.
@@ -24,6 +25,7 @@ from crowsnest.core.workflow import next_steps
 from crowsnest.services import banks as bank_service
 from crowsnest.services import hotline_analysts as analysts
 from crowsnest.services import hotline_cases as cases
+from crowsnest.services import hotline_feedback as reporter_feedback
 from crowsnest.services import hotline_items as items
 from crowsnest.services import hotline_routing as routing
 from crowsnest.services.hotline_analysts import Actor
@@ -39,7 +41,7 @@ ACTION_LABELS = {
     "case.item": "added an item", "case.trace": "traced the host",
     "case.trace_override": "set the hosting by hand", "case.route": "routed the case",
     "case.removal_check": "scheduled a removal check", "case.cybertip": "filed a CyberTipline report",
-    "case.forward_received": "received a forward",
+    "case.forward_received": "received a forward", "case.feedback": "sent feedback to reporters",
 }
 
 
@@ -58,6 +60,7 @@ def _render(request: Request, actor: Actor, case_id: int, error: str | None = No
         case["messages"] = routing.messages_with_delivery(session, case_id)
         people = [a for a in analysts.list_analysts(session) if a["active"]]
         bank_names = [b.name for b in bank_service.list_banks(session)]
+        feedback = reporter_feedback.state(session, case_id)
     names = {a["id"]: a["username"] for a in people}
     labels = [f"{found.name}:{value}" for found in schemes().values() for value in found.values]
     return _page(request, "console/case.html", status, actor=actor, case=case, error=error,
@@ -66,7 +69,7 @@ def _render(request: Request, actor: Actor, case_id: int, error: str | None = No
                  supervisor=analysts.has_role(actor, "supervisor"),
                  banks=bank_names, signal_types=sorted(registry.signal_types()),
                  content_types=items.ITEM_TYPES, removal_open=case["status"] in REMOVAL_STATUSES,
-                 check_days=CHECK_AFTER_DAYS, action_labels=ACTION_LABELS)
+                 check_days=CHECK_AFTER_DAYS, action_labels=ACTION_LABELS, feedback=feedback)
 
 
 @router.post("/cases/{case_id}/status")
@@ -155,13 +158,18 @@ def _route(session: Any, case_id: int, actor: Actor, _form: dict[str, str],
     routing.route_case(session, case_id, actor, settings=runtime(request).settings)
 
 
+def _feedback(session: Any, case_id: int, actor: Actor, _form: dict[str, str],
+              request: Request) -> None:
+    reporter_feedback.send_feedback(session, case_id, actor, settings=runtime(request).settings)
+
+
 Handler = Callable[..., Any]
 ACTIONS: dict[str, Handler] = {
     "assign": _assign, "classify": _classify, "trace": _trace,
     "removal_check": _removal_check, "removal": _removal,
 }
-# These need the request: the live index (items) or the settings (routing).
-REQUEST_ACTIONS: dict[str, Handler] = {"item": _item, "route": _route}
+# These need the request: the live index (items) or the settings (routing, feedback).
+REQUEST_ACTIONS: dict[str, Handler] = {"item": _item, "route": _route, "feedback": _feedback}
 
 
 @router.post("/cases/{case_id}/action")

@@ -21,6 +21,7 @@ from crowsnest.destinations.cybertipline.model import ReportingPerson
 from crowsnest.services import hotline_analysts as analysts
 from crowsnest.services import hotline_audit as audit
 from crowsnest.services import hotline_cases as cases
+from crowsnest.services import hotline_feedback as reporter_feedback
 from crowsnest.services import hotline_cybertip as cybertip_service
 from crowsnest.services import hotline_items as items
 from crowsnest.services import hotline_routing as routing
@@ -187,6 +188,16 @@ def cybertip(request: Request, case_id: int, body: s.CyberTipIn,
     with transaction(request) as session:
         return cybertip_service.file_case(session, case_id, actor, reporter,
                                           settings=runtime(request).settings)
+
+
+@router.post("/cases/{case_id}/feedback",
+             summary="E-mail reporters who asked for feedback that their report was "
+                     "assessed or closed (nothing about what was found)")
+def feedback(request: Request, case_id: int,
+             actor: Actor = Depends(current_analyst)) -> dict[str, int]:
+    with transaction(request) as session:
+        return reporter_feedback.send_feedback(session, case_id, actor,
+                                               settings=runtime(request).settings)
 
 
 @router.get("/removal-checks", summary="Cases whose scheduled removal check is due")
