@@ -57,6 +57,33 @@ def test_purge_contacts(sqlite_url: str) -> None:
     engine.dispose()
 
 
+def test_removal_checks_due(sqlite_url: str) -> None:
+    from datetime import timedelta
+
+    from crowsnest.services import hotline_cases
+    from crowsnest.services.hotline_analysts import SYSTEM
+
+    engine = make_engine(sqlite_url)
+    run(sqlite_url, "stats")  # creates the schema
+    assert "no removal check is due" in run(sqlite_url, "hotline", "removal-checks").stdout
+    with unit_of_work(make_session_factory(engine)) as session:
+        due, later = (intake.submit(session, {"urls": [f"https://{h}.example/"]}).case_ids[0]
+                      for h in ("due", "later"))
+        for case_id in (due, later):
+            for status in ("in_assessment", "assessed", "actioned", "awaiting_removal"):
+                hotline_cases.change_status(session, case_id, SYSTEM, status)
+        hotline_cases.override_trace(session, due, SYSTEM, country="NL")
+        hotline_cases.schedule_removal_check(session, due, SYSTEM, timedelta(0))
+        hotline_cases.schedule_removal_check(session, later, SYSTEM, timedelta(days=2))
+    engine.dispose()
+    text = run(sqlite_url, "hotline", "removal-checks").stdout
+    assert "hxxps://due[.]example/" in text and "hosted in NL" in text and "later" not in text
+    assert "1 removal check due" in text
+    rows = [json.loads(line) for line in run(
+        sqlite_url, "hotline", "removal-checks", "--json").stdout.splitlines()]
+    assert [r["id"] for r in rows] == [due] and rows[0]["hosting_country"] == "NL"
+
+
 PASSWORD = "a long enough passphrase"
 NEW_PASSWORD = "another long passphrase"
 

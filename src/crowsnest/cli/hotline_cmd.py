@@ -1,6 +1,7 @@
 """Hotline commands: ``crowsnest audit verify``, ``crowsnest stats``, ``crowsnest analyst
 create|list|role|disable|enable|unlock|reset-password|reset-totp`` (also reachable as
-``crowsnest hotline analyst ...``) and ``crowsnest hotline purge-contacts``.
+``crowsnest hotline analyst ...``), ``crowsnest hotline purge-contacts`` and
+``crowsnest hotline removal-checks``.
 
 Account changes made here act as the operator ``cli:<os user>`` with the admin role: whoever
 can run the command against the database is trusted like an admin, and the audit log
@@ -23,6 +24,7 @@ from crowsnest.core.errors import CrowsnestError, InvalidInput
 from crowsnest.services import hotline_accounts as accounts
 from crowsnest.services import hotline_analysts as analysts
 from crowsnest.services import hotline_audit as audit
+from crowsnest.services import hotline_cases as cases
 from crowsnest.services import hotline_intake as intake
 from crowsnest.services import hotline_stats as stats
 
@@ -237,6 +239,30 @@ def purge_contacts(
         emit_json({"purged": purged, "retention_days": retention})
     else:
         say(f"deleted the contact address of {purged} report(s) older than {retention} days")
+
+
+@hotline_app.command("removal-checks")
+def removal_checks(json_output: JsonOption = False, db: DbOption = None) -> None:
+    """List cases whose scheduled removal check is due (for a daily job or a reminder).
+
+    With --json: one object per case: id, defanged URL, status, country, due time, assignee.
+    """
+    with session_scope(db) as session:
+        due = cases.removal_checks_due(session)
+    rows = [{"id": c["id"], "url_defanged": c["url_defanged"], "status": c["status"],
+             "hosting_country": c["hosting_country"], "removal_check_at": c["removal_check_at"],
+             "assignee_id": c["assignee_id"]} for c in due]
+    if json_output:
+        for row in rows:
+            emit_json(row)
+        return
+    if not rows:
+        say("no removal check is due")
+        return
+    for row in rows:
+        say(f"#{row['id']}  {row['url_defanged']}  hosted in {row['hosting_country'] or '?'}  "
+            f"check due since {row['removal_check_at'][:16].replace('T', ' ')} UTC")
+    say(f"{len(rows)} removal check{'s' if len(rows) != 1 else ''} due")
 
 
 def register(app: typer.Typer) -> None:
