@@ -114,6 +114,7 @@ def test_own_password_change(setup: tuple[TestClient, str]) -> None:
     token = sign_in(client, "ana")
     page = client.get("/console/preferences")
     assert 'id="change-password"' in page.text
+    assert "<title>Preferences · crowsnest console</title>" in page.text
     wrong = client.post("/console/preferences/password", data={
         "csrf_token": token, "current_password": "not my password",
         "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
