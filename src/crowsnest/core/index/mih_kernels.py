@@ -267,10 +267,14 @@ def mih_query(q: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarra
                                 block_width, radius, out_rows, out_dist, found)
                 nc = 0
         # bounds first, in a loop of their own: a loop whose bounds wait on a cache miss
-        # would stall on each bucket in turn
+        # would stall on each bucket in turn; their loads complete while the heads are
+        # verified
         for j in range(nm):
             b_lo[j] = starts[sbase + b_multi[j]]
             b_hi[j] = starts[sbase + b_multi[j] + 1]
+        found = _verify(cand, nc, q, threshold, words, alive, b, block_start, block_width,
+                        radius, out_rows, out_dist, found)
+        nc = 0
         for j in range(nm):
             for p in range(b_lo[j], b_hi[j]):
                 cand[nc] = plist[tail + p]
