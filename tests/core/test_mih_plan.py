@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crowsnest.core.errors import InvalidHash
-from crowsnest.core.index.mih_plan import (ball_masks, choose_widths, flip_masks, make_plan,
-                                           probes, word_masks)
+from crowsnest.core.index.mih_plan import choose_widths, flip_masks, make_plan, probes
 from crowsnest.core.index.words import bytes_to_words, hex_to_words, popcount_words, words_to_hex
 
 
@@ -30,25 +29,6 @@ def test_flip_masks_are_all_patterns_up_to_the_radius() -> None:
     assert len(masks) == len(set(masks.tolist())) == 1 + 10 + 45
     assert all(bin(int(m)).count("1") <= 2 for m in masks)
     assert masks[0] == 0
-
-
-@pytest.mark.parametrize("width", [1, 2, 5, 6, 7, 12, 22])
-@pytest.mark.parametrize("radius", [0, 1, 2, 3, 7])
-def test_word_probes_cover_exactly_the_buckets_within_the_radius(width: int,
-                                                                  radius: int) -> None:
-    """Reading a bitmap word per high-bit pattern and masking it with the ball of the
-    remaining radius tests the same buckets as flipping every bucket value."""
-    query = (0b1011011 * 977) & ((1 << width) - 1)
-    want = {query ^ int(m) for m in flip_masks(width, radius)}
-    high, remaining = word_masks(width, radius)
-    low = min(width, 6)
-    got: list[int] = []
-    for pattern, s in zip(high.tolist(), remaining.tolist()):
-        word = (query >> 6) ^ pattern
-        ball = int(ball_masks()[low, s, query & 63])
-        got += [word * 64 + bit for bit in range(64) if ball >> bit & 1]
-    assert len(got) == len(set(got))  # no bucket twice
-    assert set(got) == want
 
 
 def test_default_layouts_for_the_benchmark_sizes() -> None:

@@ -191,65 +191,47 @@ def _verify(cand: np.ndarray, nc: int, q: np.ndarray, threshold: int, words: np.
 def mih_query(q: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarray,
               block_start: np.ndarray, block_width: np.ndarray, bits: np.ndarray,
               rank: np.ndarray, bit_base: np.ndarray, starts: np.ndarray,
-              start_base: np.ndarray, postings: np.ndarray, word_masks: np.ndarray,
-              word_res: np.ndarray, word_lo: np.ndarray, word_hi: np.ndarray,
-              ball: np.ndarray, radius: np.ndarray, max_buckets: int,
+              start_base: np.ndarray, postings: np.ndarray, masks: np.ndarray,
+              mask_lo: np.ndarray, mask_hi: np.ndarray, radius: np.ndarray,
               out_rows: np.ndarray, out_dist: np.ndarray) -> int:
     """Range search in the main segment; returns the number of hits found.
 
-    For each block, every bucket within that block's radius ``radius[b]`` of the query's
-    block value is looked up -- a bitmap word at a time: ``word_masks[word_lo[b]:
-    word_hi[b]]`` flip the bits above the word's 6, ``ball[low, word_res[j], v]`` picks the
-    word's buckets within the remaining radius -- and every row in those buckets is
-    verified with a full popcount. Each row within ``threshold`` is reported once, by the
-    first block that finds it. When the count exceeds ``len(out_rows)`` the caller retries
-    with a larger buffer.
+    For each block, every value within that block's radius of the query's block value is
+    looked up (``masks[mask_lo[b]:mask_hi[b]]`` are the flip patterns, ``radius[b]`` their
+    most set bits), and every row in those buckets is verified with a full popcount. Each
+    row within ``threshold`` is reported once, by the first block that finds it. When the
+    count exceeds ``len(out_rows)`` the caller retries with a larger buffer.
 
-    Each block runs in tight loops -- bitmap words, bucket ranks, bucket heads, further
-    rows of the few multi-row buckets, verification -- whose memory loads do not depend on
-    each other, so the CPU keeps many cache misses in flight instead of waiting for each
-    one in turn.
+    Each block runs in tight loops -- bitmap test, bucket heads, bounds and further rows of
+    the few multi-row buckets, verification -- whose memory loads do not depend on each
+    other, so the CPU keeps many cache misses in flight instead of waiting for each one in
+    turn.
     """
     most = 0
     for b in range(block_start.shape[0]):
-        most = max(most, word_hi[b] - word_lo[b])
-    b_w = np.empty(most + 1, dtype=np.int64)
-    b_x = np.empty(most + 1, dtype=np.uint64)
-    b_r = np.empty(max_buckets + 1, dtype=np.int64)
-    b_multi = np.empty(max_buckets + 1, dtype=np.int64)
-    b_lo = np.empty(max_buckets + 1, dtype=np.uint32)
-    b_hi = np.empty(max_buckets + 1, dtype=np.uint32)
+        most = max(most, mask_hi[b] - mask_lo[b])
+    b_r = np.empty(most + 1, dtype=np.int64)
+    b_multi = np.empty(most + 1, dtype=np.int64)
+    b_lo = np.empty(most + 1, dtype=np.uint32)
+    b_hi = np.empty(most + 1, dtype=np.uint32)
     cand = np.empty(CANDIDATE_CHUNK, dtype=np.uint32)
     found = 0
     one = np.uint64(1)
     for b in range(block_start.shape[0]):
-        if word_hi[b] <= word_lo[b]:
+        if mask_hi[b] <= mask_lo[b]:
             continue
-        width = block_width[b]
-        qv = _block_value(q, block_start[b], width)
-        q_hi = np.int64(qv >> np.uint64(6))
-        q_lo = np.int64(qv & np.uint64(63))
-        low = min(width, 6)
+        qv = _block_value(q, block_start[b], block_width[b])
         wbase = bit_base[b]
-        nw = 0
-        # branch-free: every word writes its slot, only words with a hit advance ``nw``
-        for j in range(word_lo[b], word_hi[b]):
-            wi = wbase + (q_hi ^ np.int64(word_masks[j]))
-            x = bits[wi] & ball[low, word_res[j], q_lo]
-            b_w[nw] = wi
-            b_x[nw] = x
-            nw += np.int64(x != 0)
         nz = 0
-        for j in range(nw):
-            wi = b_w[j]
-            x = b_x[j]
-            r0 = np.uint64(rank[wi])
+        # branch-free: every probe writes its slot, only non-empty buckets advance ``nz``
+        for j in range(mask_lo[b], mask_hi[b]):
+            v = qv ^ np.uint64(masks[j])
+            wi = wbase + np.int64(v >> np.uint64(6))
+            r = np.uint64(rank[wi])
             word = bits[wi]
-            while x:
-                lowest = x & (~x + one)
-                b_r[nz] = np.int64(r0 + _popcount64(word & (lowest - one)))
-                nz += 1
-                x ^= lowest
+            bit = v & np.uint64(63)
+            b_r[nz] = np.int64(r + _popcount64(word & ((one << bit) - one)))
+            nz += np.int64((word >> bit) & one)
         sbase = start_base[b]
         send = start_base[b + 1] if b + 1 < block_start.shape[0] else starts.shape[0]
         tail = send - sbase - 1  # the block's non-empty buckets: its further rows follow
@@ -292,9 +274,8 @@ def mih_query(q: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarra
 def mih_query_batch(qs: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarray,
                     block_start: np.ndarray, block_width: np.ndarray,
                     bits: np.ndarray, rank: np.ndarray, bit_base: np.ndarray, starts: np.ndarray,
-                    start_base: np.ndarray, postings: np.ndarray, word_masks: np.ndarray,
-                    word_res: np.ndarray, word_lo: np.ndarray, word_hi: np.ndarray,
-                    ball: np.ndarray, radius: np.ndarray, max_buckets: int,
+                    start_base: np.ndarray, postings: np.ndarray, masks: np.ndarray,
+                    mask_lo: np.ndarray, mask_hi: np.ndarray, radius: np.ndarray,
                     out_rows: np.ndarray, out_dist: np.ndarray, counts: np.ndarray) -> None:
     """:func:`mih_query` for many queries (one output row each), in one compiled call.
 
@@ -302,9 +283,8 @@ def mih_query_batch(qs: np.ndarray, threshold: int, words: np.ndarray, alive: np
     """
     for i in range(qs.shape[0]):
         counts[i] = mih_query(qs[i], threshold, words, alive, block_start, block_width,
-                              bits, rank, bit_base, starts, start_base, postings, word_masks,
-                              word_res, word_lo, word_hi, ball, radius, max_buckets,
-                              out_rows[i], out_dist[i])
+                              bits, rank, bit_base, starts, start_base, postings, masks,
+                              mask_lo, mask_hi, radius, out_rows[i], out_dist[i])
 
 
 @njit(cache=True, nogil=True)

@@ -100,53 +100,9 @@ def flip_masks(width: int, radius: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-#: A bitmap word covers 64 buckets: the low 6 bits of a block value.
-WORD_BITS = 6
-
-
-@lru_cache(maxsize=1)
-def ball_masks() -> np.ndarray:
-    """``[low, s, v]``: the buckets of one bitmap word within ``s`` bits of bucket ``v``.
-
-    For a block of ``low < 6`` bits only its ``2**low`` buckets exist; ``s`` counts up to
-    6 (a larger radius covers the whole word anyway).
-    """
-    out = np.zeros((WORD_BITS + 1, WORD_BITS + 1, 64), dtype=np.uint64)
-    weight = np.array([bin(f).count("1") for f in range(64)])
-    for low in range(WORD_BITS + 1):
-        size = 1 << low
-        for s in range(WORD_BITS + 1):
-            flips = np.flatnonzero(weight[:size] <= s)
-            for v in range(size):
-                out[low, s, v] = np.bitwise_or.reduce(np.uint64(1) << (v ^ flips).astype(np.uint64))
-    return out
-
-
-@lru_cache(maxsize=128)
-def word_masks(width: int, radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """The bitmap words a ``radius`` search of a ``width``-bit block reads.
-
-    A bucket within ``radius`` differs from the query's in ``k`` of the bits above the low
-    :data:`WORD_BITS` and at most ``radius - k`` of those: so each pattern of up to
-    ``radius`` flipped high bits names one bitmap word, and :func:`ball_masks` picks its
-    buckets within the remaining radius. A radius-2 search of a 22-bit block reads 137
-    words instead of testing 254 buckets one by one. Returns (high-bit flip patterns,
-    remaining radius of each, capped at the word's bits).
-    """
-    low = min(width, WORD_BITS)
-    high = flip_masks(width - low, min(radius, width - low))
-    spent = np.array([bin(int(m)).count("1") for m in high], dtype=np.int64)
-    return high, np.minimum(radius - spent, low).astype(np.int64)
-
-
 @dataclass(frozen=True)
 class QueryPlan:
-    """How one threshold is searched: flip masks per block, or a full scan.
-
-    ``masks[mask_lo[b]:mask_hi[b]]`` are all bucket flips of block ``b`` (for counting
-    work); the kernel reads the equivalent bitmap words ``word_masks[word_lo[b]:
-    word_hi[b]]`` (see :func:`word_masks`).
-    """
+    """How one threshold is searched: flip masks per block, or a full scan."""
 
     threshold: int
     scan: bool
@@ -155,11 +111,6 @@ class QueryPlan:
     mask_hi: np.ndarray
     radii: tuple[int, ...]
     radius: np.ndarray  # ``radii`` as int64 (-1: block skipped), for the kernel
-    word_masks: np.ndarray
-    word_res: np.ndarray
-    word_lo: np.ndarray
-    word_hi: np.ndarray
-    max_buckets: int  # most buckets one block probes: the kernel's buffer size
 
 
 MAX_PROBES_PER_BLOCK = 50_000  # beyond this the plan is a scan anyway; keeps masks small
@@ -181,17 +132,10 @@ def make_plan(widths: tuple[int, ...], n: int, threshold: int,
     empty = np.zeros(len(widths), dtype=np.int64)
     if scan:
         return QueryPlan(threshold, True, np.zeros(0, np.uint32), empty, empty.copy(), radii,
-                         np.array(radii, dtype=np.int64), np.zeros(0, np.uint32),
-                         np.zeros(0, np.int64), empty.copy(), empty.copy(), 0)
+                         np.array(radii, dtype=np.int64))
     parts = [flip_masks(w, r) if r >= 0 else np.zeros(0, np.uint32)
              for w, r in zip(widths, radii)]
     sizes = np.array([len(p) for p in parts], dtype=np.int64)
     hi = np.cumsum(sizes)
-    words = [word_masks(w, r) if r >= 0 else (np.zeros(0, np.uint32), np.zeros(0, np.int64))
-             for w, r in zip(widths, radii)]
-    w_sizes = np.array([len(m) for m, _ in words], dtype=np.int64)
-    w_hi = np.cumsum(w_sizes)
     return QueryPlan(threshold, False, np.concatenate(parts), hi - sizes, hi, radii,
-                     np.array(radii, dtype=np.int64), np.concatenate([m for m, _ in words]),
-                     np.concatenate([r for _, r in words]), w_hi - w_sizes, w_hi,
-                     int(sizes.max(initial=0)))
+                     np.array(radii, dtype=np.int64))

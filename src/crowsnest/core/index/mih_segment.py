@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crowsnest.core.index import mih_kernels as k
-from crowsnest.core.index.mih_plan import (QueryPlan, ball_masks, block_starts, choose_widths,
-                                           make_plan)
+from crowsnest.core.index.mih_plan import QueryPlan, block_starts, choose_widths, make_plan
 from crowsnest.core.index.words import popcount_words
 
 EMPTY_WORDS = np.zeros((0, 4), dtype=np.uint64)
@@ -121,9 +120,8 @@ class MainSegment:
 
     def kernel_args(self, plan: QueryPlan) -> tuple:
         return (self.words, self.alive, self._starts, self._widths, self.bits, self.rank,
-                self.bit_base, self.starts, self.start_base, self.postings, plan.word_masks,
-                plan.word_res, plan.word_lo, plan.word_hi, ball_masks(), plan.radius,
-                plan.max_buckets)
+                self.bit_base, self.starts, self.start_base, self.postings, plan.masks,
+                plan.mask_lo, plan.mask_hi, plan.radius)
 
     def search(self, q: np.ndarray, threshold: int,
                cap: int = 256) -> tuple[np.ndarray, np.ndarray]:
