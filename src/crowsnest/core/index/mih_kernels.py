@@ -188,6 +188,37 @@ def _verify(cand: np.ndarray, nc: int, q: np.ndarray, threshold: int, words: np.
 
 
 @njit(cache=True, nogil=True)
+def _next_block(b: int, mask_lo: np.ndarray, mask_hi: np.ndarray) -> int:
+    """The first block after ``b`` that is searched (has a radius), or the block count."""
+    b += 1
+    while b < mask_lo.shape[0] and mask_hi[b] <= mask_lo[b]:
+        b += 1
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _probe(q: np.ndarray, b: int, block_start: np.ndarray, block_width: np.ndarray,
+           bits: np.ndarray, rank: np.ndarray, bit_base: np.ndarray, masks: np.ndarray,
+           mask_lo: np.ndarray, mask_hi: np.ndarray, b_r: np.ndarray) -> int:
+    """Ranks (among the block's non-empty buckets) of block ``b``'s non-empty buckets within
+    its radius, into ``b_r``; returns how many."""
+    one = np.uint64(1)
+    qv = _block_value(q, block_start[b], block_width[b])
+    wbase = bit_base[b]
+    nz = 0
+    # branch-free: every probe writes its slot, only non-empty buckets advance ``nz``
+    for j in range(mask_lo[b], mask_hi[b]):
+        v = qv ^ np.uint64(masks[j])
+        wi = wbase + np.int64(v >> np.uint64(6))
+        r = np.uint64(rank[wi])
+        word = bits[wi]
+        bit = v & np.uint64(63)
+        b_r[nz] = np.int64(r + _popcount64(word & ((one << bit) - one)))
+        nz += np.int64((word >> bit) & one)
+    return nz
+
+
+@njit(cache=True, nogil=True)
 def mih_query(q: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarray,
               block_start: np.ndarray, block_width: np.ndarray, bits: np.ndarray,
               rank: np.ndarray, bit_base: np.ndarray, starts: np.ndarray,
@@ -211,27 +242,27 @@ def mih_query(q: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarra
     for b in range(block_start.shape[0]):
         most = max(most, mask_hi[b] - mask_lo[b])
     b_r = np.empty(most + 1, dtype=np.int64)
+    next_r = np.empty(most + 1, dtype=np.int64)
     b_multi = np.empty(most + 1, dtype=np.int64)
     b_lo = np.empty(most + 1, dtype=np.uint32)
     b_hi = np.empty(most + 1, dtype=np.uint32)
     cand = np.empty(CANDIDATE_CHUNK, dtype=np.uint32)
     found = 0
-    one = np.uint64(1)
-    for b in range(block_start.shape[0]):
-        if mask_hi[b] <= mask_lo[b]:
-            continue
-        qv = _block_value(q, block_start[b], block_width[b])
-        wbase = bit_base[b]
-        nz = 0
-        # branch-free: every probe writes its slot, only non-empty buckets advance ``nz``
-        for j in range(mask_lo[b], mask_hi[b]):
-            v = qv ^ np.uint64(masks[j])
-            wi = wbase + np.int64(v >> np.uint64(6))
-            r = np.uint64(rank[wi])
-            word = bits[wi]
-            bit = v & np.uint64(63)
-            b_r[nz] = np.int64(r + _popcount64(word & ((one << bit) - one)))
-            nz += np.int64((word >> bit) & one)
+    m = block_start.shape[0]
+    b = _next_block(-1, mask_lo, mask_hi)
+    nz = _probe(q, b, block_start, block_width, bits, rank, bit_base, masks, mask_lo,
+                mask_hi, b_r) if b < m else 0
+    while b < m:
+        # the next block's buckets are found now and their heads requested, so those
+        # loads overlap this block's verification
+        nb = _next_block(b, mask_lo, mask_hi)
+        next_nz = 0
+        if nb < m:
+            next_nz = _probe(q, nb, block_start, block_width, bits, rank, bit_base, masks,
+                             mask_lo, mask_hi, next_r)
+            next_list = postings[nb]
+            for j in range(next_nz):
+                _prefetch(next_list, next_r[j])
         sbase = start_base[b]
         send = start_base[b + 1] if b + 1 < block_start.shape[0] else starts.shape[0]
         tail = send - sbase - 1  # the block's non-empty buckets: its further rows follow
@@ -267,6 +298,8 @@ def mih_query(q: np.ndarray, threshold: int, words: np.ndarray, alive: np.ndarra
                     nc = 0
         found = _verify(cand, nc, q, threshold, words, alive, b, block_start, block_width,
                         radius, out_rows, out_dist, found)
+        b_r, next_r = next_r, b_r
+        b, nz = nb, next_nz
     return found
 
 
