@@ -287,7 +287,8 @@ def bucket_skew(index: MultiIndexHammingIndex) -> dict:
     worst, heavy = 0, 0
     for b, base in enumerate(main.start_base.tolist()):
         nonempty = (main.start_base[b + 1] if b + 1 < len(main.widths) else len(main.starts))
-        sizes = np.diff(np.asarray(main.starts[base:nonempty]).astype(np.int64))
+        # starts count each bucket's rows after its head entry
+        sizes = np.diff(np.asarray(main.starts[base:nonempty]).astype(np.int64)) + 1
         worst = max(worst, int(sizes.max()) if len(sizes) else 0)
         mean = len(main) / 2 ** main.widths[b]
         heavy += int((sizes > max(20.0, 20 * mean)).sum())
@@ -325,7 +326,7 @@ def count_work(qs: np.ndarray, block_start: np.ndarray, block_width: np.ndarray,
                         x &= x - one
                         r += 1
                     nonempty += 1
-                    cands += starts[start_base[b] + r + 1] - starts[start_base[b] + r]
+                    cands += 1 + starts[start_base[b] + r + 1] - starts[start_base[b] + r]
         out[i, 0], out[i, 1], out[i, 2] = probes, nonempty, cands
 
 

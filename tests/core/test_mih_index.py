@@ -16,8 +16,9 @@ from crowsnest.core.index.mih import MultiIndexHammingIndex, warm_up
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# blocks narrower than a bitmap word's 6 bits have fewer than 64 buckets
 LAYOUTS = [None, (16,) * 16, (24,) * 8 + (22,) * 2 + (20,),
-           (8,) * 32]
+           (8,) * 32, (1, 2, 3, 4, 5, 6) * 12 + (4,)]
 
 
 def flip(value: int, bits: list[int]) -> int:
@@ -100,6 +101,23 @@ def test_bulk_build_at_default_layout_uses_block_search() -> None:
     query[2] ^= np.uint64(0b1011)
     got = index.query(query.astype(">u8").tobytes().hex(), 31)
     assert IndexMatch(3, 17) in got
+
+
+def test_rows_in_crowded_buckets_and_rows_found_by_every_block_are_reported_once() -> None:
+    """Buckets with many rows take the "more rows" path; a stored copy of the query is
+    found through every block and must still be reported once."""
+    rng = random.Random(3)
+    base = rng.getrandbits(256)
+    stored = [base] * 5 + [flip(base, rng.sample(range(256), rng.randint(1, 40)))
+                           for _ in range(3000)]
+    mih, oracle = both(stored, widths=(16,) * 16, allow_scan=False)
+    main, _ = mih._state
+    assert int((main.postings >> np.uint32(31)).sum()) > 0  # some heads flag more rows
+    for threshold in (0, 5, 31, 40):
+        want = oracle.query(f"{base:064x}", threshold)
+        assert mih.query(f"{base:064x}", threshold) == want
+        assert mih.query_many([f"{base:064x}"] * 2, threshold) == [want, want]
+    assert [m.distance for m in mih.query(f"{base:064x}", 0)] == [0] * 5
 
 
 @SETTINGS

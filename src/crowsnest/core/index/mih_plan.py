@@ -110,6 +110,7 @@ class QueryPlan:
     mask_lo: np.ndarray
     mask_hi: np.ndarray
     radii: tuple[int, ...]
+    radius: np.ndarray  # ``radii`` as int64 (-1: block skipped), for the kernel
 
 
 MAX_PROBES_PER_BLOCK = 50_000  # beyond this the plan is a scan anyway; keeps masks small
@@ -130,9 +131,11 @@ def make_plan(widths: tuple[int, ...], n: int, threshold: int,
     scan = too_wide or (allow_scan and cheaper)
     empty = np.zeros(len(widths), dtype=np.int64)
     if scan:
-        return QueryPlan(threshold, True, np.zeros(0, np.uint32), empty, empty.copy(), radii)
+        return QueryPlan(threshold, True, np.zeros(0, np.uint32), empty, empty.copy(), radii,
+                         np.array(radii, dtype=np.int64))
     parts = [flip_masks(w, r) if r >= 0 else np.zeros(0, np.uint32)
              for w, r in zip(widths, radii)]
     sizes = np.array([len(p) for p in parts], dtype=np.int64)
     hi = np.cumsum(sizes)
-    return QueryPlan(threshold, False, np.concatenate(parts), hi - sizes, hi, radii)
+    return QueryPlan(threshold, False, np.concatenate(parts), hi - sizes, hi, radii,
+                     np.array(radii, dtype=np.int64))

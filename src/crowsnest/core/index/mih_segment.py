@@ -30,8 +30,10 @@ class MainSegment:
 
     Per block ``b`` (all blocks' arrays are stored back to back): a bitmap of non-empty
     buckets (``bits[bit_base[b]:]``, ``2**w / 64`` words), the number of set bits before
-    each bitmap word (``rank[bit_base[b]:]``), the start of each non-empty bucket's rows
-    (``starts[start_base[b]:]``) and the rows themselves (``postings[b]``).
+    each bitmap word (``rank[bit_base[b]:]``), and the rows (``postings[b]``): one head
+    entry per non-empty bucket (its first row, flagged when more follow), then the further
+    rows of multi-row buckets, whose offsets are ``starts[start_base[b]:]`` (see
+    :func:`~crowsnest.core.index.mih_kernels.block_fill`).
     """
 
     ids: np.ndarray  # int64[n], strictly increasing
@@ -68,6 +70,8 @@ class MainSegment:
               widths: tuple[int, ...] | None = None) -> MainSegment:
         """Index ``words`` (rows must already be sorted by unique ``ids``)."""
         n = len(ids)
+        if n > k.ROW_MASK:  # a head entry keeps one bit for its "more rows" flag
+            raise ValueError(f"a main segment holds at most {int(k.ROW_MASK)} rows, not {n}")
         widths = tuple(widths or choose_widths(n))
         postings = np.empty((len(widths), n), dtype=np.uint32)
         values = np.empty(n, dtype=np.uint32)
@@ -117,11 +121,11 @@ class MainSegment:
     def kernel_args(self, plan: QueryPlan) -> tuple:
         return (self.words, self.alive, self._starts, self._widths, self.bits, self.rank,
                 self.bit_base, self.starts, self.start_base, self.postings, plan.masks,
-                plan.mask_lo, plan.mask_hi)
+                plan.mask_lo, plan.mask_hi, plan.radius)
 
     def search(self, q: np.ndarray, threshold: int,
                cap: int = 256) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, distances) within ``threshold``; each row once."""
+        """(rows, distances) within ``threshold``; each row once, in no particular order."""
         plan = self.plan(threshold)
         while True:
             rows = np.empty(cap, dtype=np.int64)
@@ -132,7 +136,7 @@ class MainSegment:
             else:
                 found = k.mih_query(q, threshold, *self.kernel_args(plan), rows, dist)
             if found <= cap:
-                return dedupe(rows[:found], dist[:found])
+                return rows[:found], dist[:found]
             cap = found
 
     def search_many(self, qs: np.ndarray, threshold: int,
@@ -154,7 +158,7 @@ class MainSegment:
         out = []
         for i in range(len(qs)):
             c = int(counts[i])
-            out.append(dedupe(rows[i, :c], dist[i, :c]) if c <= cap
+            out.append((rows[i, :c], dist[i, :c]) if c <= cap
                        else self.search(qs[i], threshold, cap=c))
         return out
 
@@ -182,14 +186,6 @@ def parallel_chunks(n: int, run: Callable[[int, int], None]) -> None:
 def bitmap_words(width: int) -> int:
     """Bitmap words of a ``width``-bit block: whole 8-word (64-byte) groups, at least one."""
     return max(8, (1 << width) // 64)
-
-
-def dedupe(rows: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A row found through several blocks is reported once."""
-    if len(rows) <= 1:
-        return rows, dist
-    uniq, first = np.unique(rows, return_index=True)
-    return uniq, dist[first]
 
 
 class DeltaSegment:

@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 
 from crowsnest.core.errors import IndexStoreError, InvalidInput
+from crowsnest.core.index.mih_kernels import ROW_MASK
 from crowsnest.core.index.mih_segment import DeltaSegment, MainSegment, bitmap_words
 from crowsnest.core.index.words import popcount_words
 
 FORMAT = "crowsnest.mih"
-VERSION = 1
+#: 2: bucket head entries first in each posting list (version 1 had plain bucket starts)
+VERSION = 2
 MANIFEST = "manifest.json"
 ARRAYS = ("main_ids", "main_words", "main_alive", "main_bits", "main_rank", "main_starts",
           "main_postings",
@@ -156,7 +158,7 @@ def _check_structure(arrays: dict[str, np.ndarray], widths: tuple[int, ...], n: 
 
 def _check_buckets(arrays: dict[str, np.ndarray], widths: tuple[int, ...], n: int,
                    fail: Callable[[str], None]) -> None:
-    """Bitmap, rank directory and bucket starts agree with each other and with ``n``.
+    """Bitmap, rank directory, bucket offsets and postings agree with each other and ``n``.
 
     A wrong value in any of them would make the compiled kernel read outside its arrays,
     so they are recomputed and compared on every load (well under a second at 10M rows).
@@ -166,20 +168,24 @@ def _check_buckets(arrays: dict[str, np.ndarray], widths: tuple[int, ...], n: in
     if bits.shape != (sum(nwords),) or rank.shape != bits.shape:
         fail("bucket bitmap size does not match the layout")
     at_bits = at_starts = 0
-    for nw in nwords:
+    for b, nw in enumerate(nwords):
         counts = popcount_words(np.asarray(bits[at_bits: at_bits + nw]))
         expected = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)])
         if not np.array_equal(np.asarray(rank[at_bits: at_bits + nw]), expected):
             fail("rank directory does not match the bucket bitmap")
         nonempty = int(counts.sum(dtype=np.int64))
         block = np.asarray(starts[at_starts: at_starts + nonempty + 1])
-        if len(block) != nonempty + 1 or block[0] != 0 or block[-1] != n:
+        # offsets of the further rows (after the heads) of each non-empty bucket
+        if len(block) != nonempty + 1 or block[0] != 0 or block[-1] != n - nonempty:
             fail("bucket starts do not span the rows")
-        if nonempty and not bool(np.all(block[1:] > block[:-1])):
+        if nonempty and not bool(np.all(block[1:] >= block[:-1])):
             fail("bucket starts are not increasing")
         at_bits += nw
         at_starts += nonempty + 1
+        if n:  # heads (row + "more" flag), then further rows
+            plist = np.asarray(arrays["main_postings"][b])
+            if int((plist[:nonempty] & ROW_MASK).max(initial=0)) >= n or (
+                    int(plist[nonempty:].max(initial=0)) >= n):
+                fail("a posting list names a row that does not exist")
     if at_starts != len(starts):
         fail("bucket starts size does not match the bitmap")
-    if n and int(arrays["main_postings"].max()) >= n:
-        fail("a posting list names a row that does not exist")
