@@ -10,27 +10,15 @@ repeats the reported URL. Templates are ``templates/<language>/<status>.txt`` (f
 
 from __future__ import annotations
 
-import string
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from crowsnest.core.errors import InvalidInput
-from crowsnest.core.notices import RenderedNotice, one_line
+from crowsnest.core.notices import RenderedNotice, message_template, one_line
 
 STATUSES = ("assessed", "closed")
 KINDS = tuple(f"feedback_{status}" for status in STATUSES)  # outbox message kinds
 LANGUAGES = ("en", "fr", "es", "de", "pt", "th", "id")
 FIELDS = ("sender_name", "reported_at", "retention_days")
-
-
-@cache
-def _template(status: str, language: str) -> tuple[string.Template, string.Template]:
-    source = resources.files(__package__).joinpath("templates", language, f"{status}.txt")
-    first, _, body = source.read_text(encoding="utf-8").partition("\n")
-    if not first.startswith("Subject: "):
-        raise InvalidInput(f"template {language}/{status} does not start with a Subject line")
-    return string.Template(first.removeprefix("Subject: ")), string.Template(body)
 
 
 def language_of(code: str | None) -> str:
@@ -48,6 +36,6 @@ def render_feedback(status: str, language: str | None, fields: dict[str, Any]) -
         raise InvalidInput(f"feedback needs {', '.join(missing)}", detail={"missing": missing})
     values = {name: one_line(fields[name], name) for name in FIELDS}
     lang = language_of(language)
-    subject, body = _template(status, lang)
+    subject, body = message_template(__package__, status, lang)
     return RenderedNotice(f"feedback_{status}", lang, subject.substitute(values),
                           body.substitute(values))

@@ -42,8 +42,10 @@ class RenderedNotice:
 
 
 @cache
-def _template(kind: str, language: str) -> tuple[string.Template, string.Template]:
-    source = resources.files(__package__).joinpath("templates", language, f"{kind}.txt")
+def message_template(package: str, kind: str, language: str
+                     ) -> tuple[string.Template, string.Template]:
+    """``package``'s ``templates/<language>/<kind>.txt`` as (subject, body) templates."""
+    source = resources.files(package).joinpath("templates", language, f"{kind}.txt")
     first, _, body = source.read_text(encoding="utf-8").partition("\n")
     if not first.startswith("Subject: "):
         raise InvalidInput(f"template {language}/{kind} does not start with a Subject line")
@@ -65,7 +67,7 @@ def render(kind: str, language: str | None, fields: dict[str, Any]) -> RenderedN
     if still_missing:
         raise InvalidInput(f"a {kind} needs {', '.join(still_missing)}",
                            detail={"missing": still_missing})
-    subject, body = _template(kind, lang)
+    subject, body = message_template(__package__, kind, lang)
     return RenderedNotice(kind, lang, subject.substitute(values), body.substitute(values))
 
 
