@@ -48,6 +48,17 @@ def test_queue_filters_by_assignee_and_country(db_session: Session) -> None:
     assert free in [c["id"] for c in cases.queue(db_session, ana, unassigned=True)]
     assert taken not in [c["id"] for c in cases.queue(db_session, ana, unassigned=True)]
     assert [c["id"] for c in cases.queue(db_session, ana, country="FR")] == [free]
+    untraced = [c["id"] for c in cases.queue(db_session, ana, untraced=True)]
+    assert taken in untraced and free not in untraced
+    assert cases.hosting_countries(db_session)[:1] and "FR" in cases.hosting_countries(db_session)
+    assert cases.queue(db_session, ana, check_due=True) == []
+    for status in ("in_assessment", "assessed", "actioned"):
+        cases.change_status(db_session, free, ana, status)
+    cases.schedule_removal_check(db_session, free, ana, timedelta(0))
+    due = cases.queue(db_session, ana, check_due=True)
+    assert [c["id"] for c in due] == [free] and due[0]["removal_check_due"]
+    with pytest.raises(InvalidInput, match="not both"):
+        cases.queue(db_session, ana, country="FR", untraced=True)
     with pytest.raises(InvalidInput, match="not both"):
         cases.queue(db_session, ana, mine=True, unassigned=True)
     with pytest.raises(InvalidInput):

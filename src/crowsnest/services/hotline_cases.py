@@ -30,6 +30,8 @@ from crowsnest.services.hotline_tx import writes
 
 CONTENT_TYPES = ("image", "video", "mixed", "text", "other")
 AGE_GROUPS = ("infant_toddler", "prepubescent", "pubescent", "unknown")
+# Statuses in which a scheduled removal check can fall due.
+REMOVAL_PENDING = ("actioned", "awaiting_removal")
 # Which timestamp a status change sets.
 _STAMPS = {"assessed": "assessed_at", "actioned": "actioned_at", "removed": "removed_at",
            "closed": "closed_at"}
@@ -44,7 +46,8 @@ def require_case(session: Session, case_id: int, *, for_update: bool = False) ->
 
 def summary(case: HotlineCase, now: datetime | None = None) -> dict[str, Any]:
     """A case as the queue shows it (the URL defanged, never a live link)."""
-    age = (now or utcnow()) - case.first_reported_at
+    moment = now or utcnow()
+    age = moment - case.first_reported_at
     rank = priority(max(case.report_count, 1), case.hash_match_count, age)
     return {
         "id": case.id, "url": case.url, "url_defanged": defang(case.url), "host": case.host,
@@ -56,6 +59,8 @@ def summary(case: HotlineCase, now: datetime | None = None) -> dict[str, Any]:
         "age_group": case.age_group, "hosting_country": case.hosting_country,
         "hosting_provider": case.hosting_provider, "hosting_asn": case.hosting_asn,
         "ip": case.ip, "source": case.source,
+        "removal_check_due": case.status in REMOVAL_PENDING
+        and case.removal_check_at is not None and case.removal_check_at <= moment,
         **{name: _iso(getattr(case, name)) for name in (
             "first_reported_at", "last_reported_at", "assessed_at", "actioned_at",
             "removal_check_at", "removed_at", "closed_at")},
@@ -67,25 +72,38 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def queue(session: Session, actor: Actor, *, statuses: Sequence[str] = (),
-          country: str | None = None, mine: bool = False, unassigned: bool = False,
+          country: str | None = None, untraced: bool = False, mine: bool = False,
+          unassigned: bool = False, check_due: bool = False,
           limit: int = 100) -> list[dict[str, Any]]:
     """Open cases (or the given statuses), highest priority first.
 
-    ``country`` keeps cases hosted there; ``mine`` those assigned to the caller,
-    ``unassigned`` those nobody has taken yet (the two exclude each other).
+    ``country`` keeps cases hosted there, ``untraced`` those not traced to a country yet;
+    ``mine`` those assigned to the caller, ``unassigned`` those nobody has taken yet;
+    ``check_due`` those whose scheduled removal check has come. Pairs that exclude each
+    other are refused.
     """
     require(actor, "analyst")
     if mine and unassigned:
         raise InvalidInput("choose either your own cases or unassigned ones, not both")
+    if country and untraced:
+        raise InvalidInput("choose either a hosting country or untraced cases, not both")
+    now = utcnow()
     wanted = [check_status(s) for s in statuses] or sorted(OPEN_STATUSES)
+    if check_due:
+        wanted = [s for s in wanted if s in REMOVAL_PENDING]
     rows = repo.list_cases(session, statuses=wanted,
                            country=check_country_code(country) if country else None,
-                           assignee_id=actor.analyst_id if mine else None,
-                           unassigned=unassigned, limit=10_000)
-    now = utcnow()
+                           untraced=untraced, assignee_id=actor.analyst_id if mine else None,
+                           unassigned=unassigned, check_due_by=now if check_due else None,
+                           limit=10_000) if wanted else []
     ranked = sorted((summary(c, now) for c in rows),
                     key=lambda c: (-c["priority"]["score"], c["id"]))
     return ranked[:max(1, min(limit, 500))]
+
+
+def hosting_countries(session: Session) -> list[str]:
+    """Every country a case has been traced to, for filters."""
+    return sorted(code for code in repo.count_by(session, "hosting_country") if code)
 
 
 @writes
@@ -263,6 +281,5 @@ def removal_checks_due(session: Session, now: datetime | None = None) -> list[di
     """Cases awaiting removal whose scheduled check is due."""
     moment = now or utcnow()
     return [summary(c, moment) for c in repo.list_cases(
-        session, statuses=["awaiting_removal", "actioned"], limit=10_000)
-        if c.removal_check_at is not None and c.removal_check_at <= moment]
+        session, statuses=list(REMOVAL_PENDING), check_due_by=moment, limit=10_000)]
 

@@ -29,13 +29,20 @@ def get(session: Session, case_id: int, *, for_update: bool = False) -> HotlineC
 
 
 def list_cases(session: Session, *, statuses: Sequence[str] = (), country: str | None = None,
-               assignee_id: int | None = None, unassigned: bool = False,
+               untraced: bool = False, assignee_id: int | None = None,
+               unassigned: bool = False, check_due_by: datetime | None = None,
                limit: int = 100, offset: int = 0) -> Sequence[HotlineCase]:
+    """Cases by filters: statuses, hosting country (or none traced yet), assignee (or
+    none), and a removal check scheduled at or before ``check_due_by``."""
     query = select(HotlineCase)
     if statuses:
         query = query.where(HotlineCase.status.in_(list(statuses)))
     if country:
         query = query.where(HotlineCase.hosting_country == country)
+    if untraced:
+        query = query.where(HotlineCase.hosting_country.is_(None))
+    if check_due_by is not None:
+        query = query.where(HotlineCase.removal_check_at <= check_due_by)
     if assignee_id is not None:
         query = query.where(HotlineCase.assignee_id == assignee_id)
     if unassigned:

@@ -9,7 +9,6 @@ copyable, never as live links. Case views are audited by the service.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -116,50 +115,32 @@ def queue(request: Request, status: str | None = None, country: str | None = Non
         return _to_login()
     wanted = [status] if status in STATUSES else []
     who = assignee if assignee in ASSIGNEE_FILTERS else None
-    with transaction(request) as session:
-        scope = {"mine": who == "mine", "unassigned": who == "unassigned", "limit": 500}
-        open_cases = cases.queue(session, actor, **scope)
-        shown = cases.queue(session, actor, statuses=wanted, **scope) if wanted else open_cases
-        names = {a["id"]: a["username"] for a in analysts.list_analysts(session)}
     place = _country_filter(country)
-    countries = sorted({c["hosting_country"] for c in [*open_cases, *shown] if c["hosting_country"]}
-                       | ({place} if place and place != UNTRACED.upper() else set()))
-    in_place = [c for c in open_cases if _hosted_in(c, place)]
-    now = datetime.now(UTC)
-    due_ids = {c["id"] for c in [*open_cases, *shown] if _check_due(c, now)}
-    counts = {name: sum(1 for c in in_place if c["status"] == name)
+    scope = {"mine": who == "mine", "unassigned": who == "unassigned",
+             "untraced": place == UNTRACED, "limit": 500,
+             "country": place if place not in (None, UNTRACED) else None}
+    with transaction(request) as session:
+        open_cases = cases.queue(session, actor, **scope)
+        shown = (cases.queue(session, actor, statuses=wanted, check_due=due, **scope)
+                 if wanted or due else open_cases)
+        names = {a["id"]: a["username"] for a in analysts.list_analysts(session)}
+        countries = sorted({*cases.hosting_countries(session),
+                            *([place] if place not in (None, UNTRACED) else [])})
+    counts = {name: sum(1 for c in open_cases if c["status"] == name)
               for name in STATUSES if name in OPEN_STATUSES}
-    filters = {key: value for key, value in (
-        ("country", place.lower() if place == UNTRACED.upper() else place),
-        ("assignee", who)) if value}
-    listed = [c for c in shown if _hosted_in(c, place) and (not due or c["id"] in due_ids)]
-    return _page(request, "console/queue.html", actor=actor, cases=listed, counts=counts,
+    filters = {key: value for key, value in (("country", place), ("assignee", who)) if value}
+    return _page(request, "console/queue.html", actor=actor, cases=shown, counts=counts,
                  current=status if wanted else None, statuses=STATUSES, filters=filters,
                  countries=countries, names=names, untraced=UNTRACED, due=due,
-                 due_ids=due_ids, due_count=sum(1 for c in in_place if c["id"] in due_ids))
-
-
-def _check_due(case: dict[str, Any], now: datetime) -> bool:
-    """A removal check was scheduled and its time has come (the case still awaits removal)."""
-    moment = case.get("removal_check_at")
-    return (case["status"] in ("actioned", "awaiting_removal") and moment is not None
-            and datetime.fromisoformat(moment) <= now)
+                 due_count=sum(1 for c in open_cases if c["removal_check_due"]))
 
 
 def _country_filter(value: str | None) -> str | None:
     """The country filter as an ISO code (or the untraced marker); anything else is no filter."""
-    value = (value or "").strip().upper()
-    if value == UNTRACED.upper():
-        return value
+    value = (value or "").strip()
+    if value.lower() == UNTRACED:
+        return UNTRACED
     try:
         return check_country_code(value) if value else None
     except InvalidInput:
         return None
-
-
-def _hosted_in(case: dict[str, Any], place: str | None) -> bool:
-    if place is None:
-        return True
-    if place == UNTRACED.upper():
-        return not case["hosting_country"]
-    return case["hosting_country"] == place
