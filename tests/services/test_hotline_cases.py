@@ -157,6 +157,11 @@ def test_removal_is_recorded_with_time_to_removal(db_session: Session) -> None:
     assert [c["id"] for c in cases.removal_checks_due(db_session)] == [case_id]
     case = db_session.get(HotlineCase, case_id)
     assert case is not None
+    case.first_reported_at -= timedelta(days=3)  # reported three days ago
+    db_session.flush()
+    with pytest.raises(InvalidInput, match="future"):
+        cases.record_removal(db_session, case_id, ana,
+                             removed_at=case.first_reported_at + timedelta(days=4))
     removed = cases.record_removal(db_session, case_id, ana,
                                    removed_at=case.first_reported_at + timedelta(hours=60))
     assert removed["status"] == "removed" and removed["outcome"] == "removed"

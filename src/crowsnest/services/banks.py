@@ -175,6 +175,11 @@ def list_banks(session: Session) -> list[BankInfo]:
     return [bank_info(b, counts.get(b.id)) for b in banks]
 
 
+def bank_names(session: Session) -> list[str]:
+    """Every bank's name, without counting entries (cheap, for choosers)."""
+    return [bank.name for bank in bank_repo.list_all(session)]
+
+
 def get_bank(session: Session, name: str) -> BankInfo:
     """One bank by name with entry counts; NotFound if absent."""
     bank = require_bank(session, name)

@@ -30,6 +30,8 @@ from crowsnest.services.hotline_tx import writes
 
 CONTENT_TYPES = ("image", "video", "mixed", "text", "other")
 AGE_GROUPS = ("infant_toddler", "prepubescent", "pubescent", "unknown")
+# How far ahead of this server's clock a reported time may be (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
 # Statuses in which a scheduled removal check can fall due.
 REMOVAL_PENDING = ("actioned", "awaiting_removal")
 # Which timestamp a status change sets.
@@ -263,12 +265,18 @@ def schedule_removal_check(session: Session, case_id: int, actor: Actor, after: 
 @writes
 def record_removal(session: Session, case_id: int, actor: Actor, *,
                    removed_at: datetime | None = None, note: str | None = None) -> dict[str, Any]:
-    """The content is gone: the case moves to ``removed``; time to removal is computed."""
-    out = change_status(session, case_id, actor, "removed", note=note)
+    """The content is gone: the case moves to ``removed``; time to removal is computed.
+
+    The time is checked before anything changes, so a refused one leaves the case as it was.
+    """
     case = require_case(session, case_id)
     if removed_at is not None:
         if removed_at.tzinfo is None or removed_at < case.first_reported_at:
             raise InvalidInput("the removal time must be timezone-aware and after the first report")
+        if removed_at > utcnow() + CLOCK_SKEW:
+            raise InvalidInput("the removal time cannot be in the future")
+    change_status(session, case_id, actor, "removed", note=note)
+    if removed_at is not None:
         case.removed_at = removed_at
         session.flush()
     out = summary(case)

@@ -40,9 +40,7 @@ def state(session: Session, case_id: int) -> dict[str, int]:
     """How many of the case's reporters asked for feedback, and how many already had it
     for the status their report has now (for the case page; no addresses)."""
     asked = ready = sent = 0
-    for report in report_repo.reports_of_case(session, case_id):
-        if not report.contact_email:
-            continue
+    for report in report_repo.reports_with_contact(session, case_id):
         asked += 1
         status = report_status(session, report.id)
         if status != "received":
@@ -63,9 +61,7 @@ def send_feedback(session: Session, case_id: int, actor: Actor, *,
         raise Conflict(f"feedback is for assessed or closed cases; case {case.id} is "
                        f"{case.status.replace('_', ' ')}")
     counts = {"queued": 0, "already_sent": 0, "waiting_for_other_urls": 0}
-    for report in report_repo.reports_of_case(session, case.id):
-        if not report.contact_email:
-            continue
+    for report in report_repo.reports_with_contact(session, case.id):
         status = report_status(session, report.id)
         if status == "received":
             counts["waiting_for_other_urls"] += 1

@@ -67,11 +67,12 @@ def cases_of_report(session: Session, report_id: int) -> Sequence[HotlineCase]:
         .where(HotlineReportUrl.report_id == report_id).order_by(HotlineCase.id)).all()
 
 
-def reports_of_case(session: Session, case_id: int) -> Sequence[HotlineReport]:
-    """The reports that named this case's URL, oldest first."""
+def reports_with_contact(session: Session, case_id: int) -> Sequence[HotlineReport]:
+    """The reports that named this case's URL and still hold a contact address, oldest first."""
     return session.scalars(
         select(HotlineReport).join(HotlineReportUrl, HotlineReportUrl.report_id == HotlineReport.id)
-        .where(HotlineReportUrl.case_id == case_id).order_by(HotlineReport.id).distinct()).all()
+        .where(HotlineReportUrl.case_id == case_id, HotlineReport.contact_email.is_not(None))
+        .order_by(HotlineReport.id).distinct()).all()
 
 
 def purge_contacts(session: Session, received_before: datetime, now: datetime) -> int:
