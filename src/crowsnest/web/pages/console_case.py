@@ -75,30 +75,35 @@ def _render(request: Request, actor: Actor, case_id: int, error: str | None = No
 @router.post("/cases/{case_id}/status")
 async def change_status(request: Request, case_id: int) -> Response:
     form = await _checked_form(request)
-    return _decide(request, case_id, form, lambda s, a, f: _status(s, case_id, a, f))
+    return _decide(request, case_id, form, lambda s, a, f: _status(s, case_id, a, f, request))
 
 
-def _status(session: Any, case_id: int, actor: Actor, form: dict[str, str]) -> None:
+def _status(session: Any, case_id: int, actor: Actor, form: dict[str, str],
+            _request: Request) -> None:
     cases.change_status(session, case_id, actor, form.get("status", ""),
                         form.get("outcome") or None, form.get("note") or None)
 
 
-def _assign(session: Any, case_id: int, actor: Actor, form: dict[str, str]) -> None:
+def _assign(session: Any, case_id: int, actor: Actor, form: dict[str, str],
+            _request: Request) -> None:
     choice = form.get("assignee", "")
     cases.assign(session, case_id, actor, actor.username if choice == "me" else choice or None)
 
 
-def _classify(session: Any, case_id: int, actor: Actor, form: dict[str, str]) -> None:
+def _classify(session: Any, case_id: int, actor: Actor, form: dict[str, str],
+              _request: Request) -> None:
     scheme_name, _sep, value = form.get("label", "").partition(":")
     cases.classify(session, case_id, actor, scheme_name=scheme_name, value=value)
 
 
-def _trace(session: Any, case_id: int, actor: Actor, form: dict[str, str]) -> None:
+def _trace(session: Any, case_id: int, actor: Actor, form: dict[str, str],
+           _request: Request) -> None:
     cases.override_trace(session, case_id, actor, country=form.get("country") or None,
                          hosting_provider=form.get("hosting_provider") or None)
 
 
-def _removal_check(session: Any, case_id: int, actor: Actor, form: dict[str, str]) -> None:
+def _removal_check(session: Any, case_id: int, actor: Actor, form: dict[str, str],
+                   _request: Request) -> None:
     try:
         days = int(form.get("days", ""))
     except ValueError:
@@ -108,7 +113,8 @@ def _removal_check(session: Any, case_id: int, actor: Actor, form: dict[str, str
     cases.schedule_removal_check(session, case_id, actor, timedelta(days=days))
 
 
-def _removal(session: Any, case_id: int, actor: Actor, form: dict[str, str]) -> None:
+def _removal(session: Any, case_id: int, actor: Actor, form: dict[str, str],
+             _request: Request) -> None:
     cases.record_removal(session, case_id, actor, removed_at=removal_time(form.get("removed_at")),
                          note=form.get("note") or None)
 
@@ -160,27 +166,23 @@ def _feedback(session: Any, case_id: int, actor: Actor, _form: dict[str, str],
     reporter_feedback.send_feedback(session, case_id, actor, settings=runtime(request).settings)
 
 
-Handler = Callable[..., Any]
-ACTIONS: dict[str, Handler] = {
-    "assign": _assign, "classify": _classify, "trace": _trace,
-    "removal_check": _removal_check, "removal": _removal,
+# Each takes (session, case_id, actor, form, request); the request gives the live index
+# (items) and the settings (routing, feedback).
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "assign": _assign, "classify": _classify, "trace": _trace, "item": _item,
+    "route": _route, "removal_check": _removal_check, "removal": _removal,
+    "feedback": _feedback,
 }
-# These need the request: the live index (items) or the settings (routing, feedback).
-REQUEST_ACTIONS: dict[str, Handler] = {"item": _item, "route": _route, "feedback": _feedback}
 
 
 @router.post("/cases/{case_id}/action")
 async def case_action(request: Request, case_id: int) -> Response:
     """One decision on the case, named by the form's ``action`` field."""
     form = await _checked_form(request)
-    name = (form or {}).get("action", "")
-    if name in REQUEST_ACTIONS:
-        handler = REQUEST_ACTIONS[name]
-        return _decide(request, case_id, form, lambda s, a, f: handler(s, case_id, a, f, request),
-                       bank_change=name == "item" and bool((form or {}).get("bank")))
-    plain = ACTIONS.get(name)
-    return _decide(request, case_id, form if plain else None,
-                   lambda s, a, f: plain(s, case_id, a, f) if plain else None)
+    handler = ACTIONS.get((form or {}).get("action", ""))
+    bank_change = form is not None and form.get("action") == "item" and bool(form.get("bank"))
+    return _decide(request, case_id, form if handler else None,
+                   lambda s, a, f: handler(s, case_id, a, f, request), bank_change=bank_change)
 
 
 def _decide(request: Request, case_id: int, form: dict[str, str] | None,
