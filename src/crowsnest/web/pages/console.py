@@ -9,13 +9,14 @@ copyable, never as live links. Case views are audited by the service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from crowsnest.core.errors import InvalidInput, Unauthorized
+from crowsnest.core.errors import CrowsnestError, InvalidInput, Unauthorized
 from crowsnest.core.intake import check_country_code
 from crowsnest.core.workflow import OPEN_STATUSES, STATUSES
 from crowsnest.services import hotline_analysts as analysts
@@ -56,6 +57,22 @@ async def _checked_form(request: Request) -> dict[str, str] | None:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     settings = runtime(request).settings
     return form if csrf.valid(request, form.get(csrf.FIELD), settings.web_csrf_secret) else None
+
+
+EXPIRED = "The form expired. Please try again."
+
+
+def form_decision(form: dict[str, str] | None, decide: Callable[[dict[str, str]], Any],
+                  refused: Callable[[str, int], Response], done_url: str) -> Response:
+    """The shape of every console form post: an expired form or a refused decision shows
+    the page again with the reason (and the error's status); success redirects."""
+    if form is None:
+        return refused(EXPIRED, 400)
+    try:
+        decide(form)
+    except CrowsnestError as error:
+        return refused(error.message, error.http_status)
+    return RedirectResponse(done_url, status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)

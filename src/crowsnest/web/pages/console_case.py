@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from crowsnest.core import registry
 from crowsnest.core.classification import schemes
-from crowsnest.core.errors import CrowsnestError, InvalidInput
+from crowsnest.core.errors import InvalidInput
 from crowsnest.core.workflow import next_steps
 from crowsnest.services import banks as bank_service
 from crowsnest.services import hotline_analysts as analysts
@@ -30,7 +30,13 @@ from crowsnest.services import hotline_items as items
 from crowsnest.services import hotline_routing as routing
 from crowsnest.services.hotline_analysts import Actor
 from crowsnest.web.deps import curation, runtime, transaction
-from crowsnest.web.pages.console import _actor, _checked_form, _page, _to_login
+from crowsnest.web.pages.console import (
+    _actor,
+    _checked_form,
+    _page,
+    _to_login,
+    form_decision,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 REMOVAL_STATUSES = ("actioned", "awaiting_removal")
@@ -40,8 +46,10 @@ ACTION_LABELS = {
     "case.assign": "assigned the case", "case.classify": "classified the case",
     "case.item": "added an item", "case.trace": "traced the host",
     "case.trace_override": "set the hosting by hand", "case.route": "routed the case",
-    "case.removal_check": "scheduled a removal check", "case.cybertip": "filed a CyberTipline report",
-    "case.forward_received": "received a forward", "case.feedback": "sent feedback to reporters",
+    "case.removal_check": "scheduled a removal check",
+    "case.cybertip": "filed a CyberTipline report",
+    "case.forward_received": "received a forward",
+    "case.feedback": "sent feedback to reporters",
 }
 
 
@@ -192,12 +200,11 @@ def _decide(request: Request, case_id: int, form: dict[str, str] | None,
     actor = _actor(request)
     if actor is None:
         return _to_login()
-    if form is None:
-        return _render(request, actor, case_id, "The form expired. Please try again.", 400)
     unit = curation if bank_change else transaction  # a bank change: the index catches up
-    try:
+
+    def decide(checked: dict[str, str]) -> None:
         with unit(request) as session:
-            decision(session, actor, form)
-    except CrowsnestError as error:
-        return _render(request, actor, case_id, error.message, error.http_status)
-    return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
+            decision(session, actor, checked)
+    return form_decision(form, decide,
+                         lambda message, status: _render(request, actor, case_id, message, status),
+                         f"/console/cases/{case_id}")

@@ -11,15 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from crowsnest.core.errors import CrowsnestError, InvalidInput
+from crowsnest.core.errors import InvalidInput
 from crowsnest.core.previews import PREVIEW_MODES
 from crowsnest.services import console_prefs
 from crowsnest.services import hotline_accounts as accounts
 from crowsnest.services.hotline_analysts import Actor
 from crowsnest.web.deps import transaction
-from crowsnest.web.pages.console import SESSION, _actor, _checked_form, _page, _to_login
+from crowsnest.web.pages.console import (
+    SESSION,
+    _actor,
+    _checked_form,
+    _page,
+    _to_login,
+    form_decision,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 MODE_TEXT = {
@@ -59,15 +66,13 @@ async def save_preferences(request: Request) -> Response:
     actor = _actor(request)
     if actor is None:
         return _to_login()
-    form = await _checked_form(request)
-    if form is None:
-        return _render(request, actor, 400, error="The form expired. Please try again.")
-    try:
+
+    def save(form: dict[str, str]) -> None:
         with transaction(request) as session:
             console_prefs.set_preview_mode(session, actor, form.get("preview_mode", ""))
-    except CrowsnestError as error:
-        return _render(request, actor, error.http_status, error=error.message)
-    return RedirectResponse("/console/preferences?saved=true", status_code=303)
+    return form_decision(await _checked_form(request), save,
+                         lambda message, status: _render(request, actor, status, error=message),
+                         "/console/preferences?saved=true")
 
 
 @router.post("/preferences/password")
@@ -75,10 +80,8 @@ async def change_own_password(request: Request) -> Response:
     actor = _actor(request)
     if actor is None:
         return _to_login()
-    form = await _checked_form(request)
-    if form is None:
-        return _render(request, actor, 400, password_error="The form expired. Please try again.")
-    try:
+
+    def change(form: dict[str, str]) -> None:
         password = new_password(form)
         with transaction(request) as session:
             # committed even when refused: a wrong current password counts as a failure
@@ -86,6 +89,7 @@ async def change_own_password(request: Request) -> Response:
                 session, actor, form.get("current_password", ""), password,
                 keep_token=request.cookies.get(SESSION))
         result.raise_if_refused()
-    except CrowsnestError as error:
-        return _render(request, actor, error.http_status, password_error=error.message)
-    return RedirectResponse("/console/preferences?password_changed=true", status_code=303)
+    return form_decision(
+        await _checked_form(request), change,
+        lambda message, status: _render(request, actor, status, password_error=message),
+        "/console/preferences?password_changed=true")
