@@ -39,7 +39,6 @@ from crowsnest.web.pages.console import (
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-REMOVAL_STATUSES = ("actioned", "awaiting_removal")
 CHECK_AFTER_DAYS = (1, 2, 3, 5, 7, 14, 28)
 ACTION_LABELS = {
     "case.view": "viewed the case", "case.status": "changed the status",
@@ -76,7 +75,8 @@ def _render(request: Request, actor: Actor, case_id: int, error: str | None = No
                  assignee=names.get(case["assignee_id"]), people=people,
                  supervisor=analysts.has_role(actor, "supervisor"),
                  banks=bank_names, signal_types=sorted(registry.signal_types()),
-                 content_types=items.ITEM_TYPES, removal_open=case["status"] in REMOVAL_STATUSES,
+                 content_types=items.ITEM_TYPES,
+                 removal_open=case["status"] in cases.REMOVAL_PENDING,
                  check_days=CHECK_AFTER_DAYS, action_labels=ACTION_LABELS, feedback=feedback)
 
 

@@ -8,8 +8,9 @@ upload lives only for the request; nothing of it is stored or logged.
 Reviewer wellness: a preview of a photo is made on the server according to the analyst's
 preference (``console_preferences``, ``core.previews``) -- blurred and greyscale by
 default -- and the clear version appears only when they choose "Reveal" for that one image
-(a native ``<details>`` element: no script needed). Both are inline ``data:`` images in a ``no-store`` response, so the
-browser neither fetches nor caches them; only this page's CSP allows ``data:`` images.
+(a native ``<details>`` element: no script needed). Both are inline ``data:`` images in a
+``no-store`` response, so the browser neither fetches nor caches them; only this page's
+CSP allows ``data:`` images.
 """
 
 from __future__ import annotations
